@@ -1,0 +1,36 @@
+//! The state one running emulator shares between its connections.
+
+use std::sync::Mutex;
+
+use crate::faults::FaultHandle;
+use crate::log::RequestLog;
+use crate::store::SecretStore;
+use crate::token::TokenIssuer;
+
+/// The resource the bearer challenge names; clients ask for `{resource}/.default`.
+pub const CHALLENGE_RESOURCE: &str = "https://vault.localhost";
+
+/// The token audiences the emulator accepts: its own resource and the
+/// public cloud's, so tokens minted for real Key Vault code paths work too.
+pub const ACCEPTED_AUDIENCES: [&str; 2] = [CHALLENGE_RESOURCE, "https://vault.azure.net"];
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub(crate) struct VaultState {
+    pub store: Mutex<SecretStore>,
+    pub log: RequestLog,
+    pub faults: FaultHandle,
+    pub issuer: TokenIssuer,
+    /// `host:port` used when a request carries no `Host` header.
+    pub default_authority: String,
+}
+
+impl VaultState {
+    /// Returns the `WWW-Authenticate` value of every 401 answer.
+    pub(crate) fn challenge(&self) -> String {
+        format!(
+            "Bearer authorization=\"https://login.microsoftonline.com/{}\", resource=\"{CHALLENGE_RESOURCE}\"",
+            self.issuer.tenant_id()
+        )
+    }
+}

@@ -1,0 +1,434 @@
+//! The loader: reads the sources, resolves `@kv:` references through one
+//! secret store, concurrently and within a deadline.
+
+use std::{
+    collections::HashMap,
+    fmt,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use azure_core::credentials::TokenCredential;
+use azure_security_keyvault_secrets::SecretClientOptions;
+use futures::StreamExt;
+use time::OffsetDateTime;
+
+use crate::{
+    derive::{FieldSpec, Resolution, Slot},
+    error::{ErrorKind, LoadError, SettingError},
+    keyvault::KeyVaultStore,
+    reference::{SecretRef, is_known_vault_host},
+    sources::{Environment, Sources},
+    store::{SecretStore, SecretValue, StoreError},
+};
+
+/// The variable that names the application's vault.
+pub const KEY_VAULT_URL: &str = "KEY_VAULT_URL";
+
+/// How long a load may take before unfinished fetches fail with `Timeout`.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How many secrets are fetched at once.
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
+const LOG_TARGET: &str = "vault_settings::load";
+
+/// Configures how settings are loaded: which file, which environment, which
+/// vault, how many fetches at once and how long loading may take.
+///
+/// `Loader::new()` reads `.env` in the current directory (if present) and the
+/// process environment, and resolves references through the vault named by
+/// `KEY_VAULT_URL` with the default credential chain.
+pub struct Loader {
+    env_file: Option<PathBuf>,
+    env_file_required: bool,
+    environment: Environment,
+    file_overrides_env: bool,
+    vault_url: Option<String>,
+    store: Option<Arc<dyn SecretStore>>,
+    credential: Option<Arc<dyn TokenCredential>>,
+    client_options: Option<SecretClientOptions>,
+    allowed_hosts: Vec<String>,
+    concurrency: usize,
+    deadline: Duration,
+    require_references: bool,
+    built: Mutex<Option<(String, Arc<dyn SecretStore>)>>,
+}
+
+impl Default for Loader {
+    fn default() -> Self {
+        Loader::new()
+    }
+}
+
+impl Loader {
+    /// Creates a loader with the defaults described on [`Loader`].
+    pub fn new() -> Self {
+        Loader {
+            env_file: Some(PathBuf::from(".env")),
+            env_file_required: false,
+            environment: Environment::Process,
+            file_overrides_env: false,
+            vault_url: None,
+            store: None,
+            credential: None,
+            client_options: None,
+            allowed_hosts: Vec::new(),
+            concurrency: DEFAULT_CONCURRENCY,
+            deadline: DEFAULT_DEADLINE,
+            require_references: false,
+            built: Mutex::new(None),
+        }
+    }
+
+    /// Reads this file instead of `./.env`; a missing file is still fine
+    /// unless [`require_env_file`](Self::require_env_file) is set.
+    pub fn env_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.env_file = Some(path.into());
+        self
+    }
+
+    /// Reads no `.env` file at all.
+    pub fn no_env_file(mut self) -> Self {
+        self.env_file = None;
+        self
+    }
+
+    /// Fails the load when the `.env` file does not exist.
+    pub fn require_env_file(mut self, required: bool) -> Self {
+        self.env_file_required = required;
+        self
+    }
+
+    /// Reads variables from `vars` instead of the process environment.
+    pub fn env_vars<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let map = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        self.environment = Environment::Map(Arc::new(map));
+        self
+    }
+
+    /// Lets the `.env` file win over the environment (the default is the
+    /// opposite, as in the dotenv tools and container platforms).
+    pub fn file_overrides_env(mut self, yes: bool) -> Self {
+        self.file_overrides_env = yes;
+        self
+    }
+
+    /// Uses this vault instead of the one `KEY_VAULT_URL` names.
+    pub fn vault_url(mut self, url: impl Into<String>) -> Self {
+        self.vault_url = Some(url.into());
+        self
+    }
+
+    /// Resolves references through `store` instead of building a Key Vault
+    /// client. Full identifiers are passed to the store as they are.
+    pub fn store(mut self, store: Arc<dyn SecretStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Authenticates to Key Vault with `credential` instead of the default chain.
+    pub fn credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    /// Builds Key Vault clients with these options (transport, retries).
+    pub fn client_options(mut self, options: SecretClientOptions) -> Self {
+        self.client_options = Some(options);
+        self
+    }
+
+    /// Accepts full identifiers on `host`, which is not a Key Vault host of a
+    /// known Azure cloud (an emulator, for instance).
+    pub fn allow_vault_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Fetches at most `n` secrets at once (at least one).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Fails fetches still unfinished after `deadline` with `Timeout`.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Refuses plain values on `#[kv]` fields, so every secret must come from
+    /// the vault.
+    pub fn require_references(mut self, yes: bool) -> Self {
+        self.require_references = yes;
+        self
+    }
+
+    /// The load deadline.
+    pub fn load_deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    pub(crate) async fn resolve(&self, fields: &'static [FieldSpec]) -> Result<Resolution, LoadError> {
+        let started = Instant::now();
+        let sources = Sources::gather(
+            self.environment.clone(),
+            self.env_file.as_deref(),
+            self.env_file_required,
+            self.file_overrides_env,
+        )?;
+        let mut plan = Plan::default();
+        for (index, spec) in fields.iter().enumerate() {
+            let slot = self.classify(&mut plan, index, spec, &sources);
+            plan.slots.push(slot);
+        }
+        let fetched = self.fetch_all(&mut plan, fields, &sources).await;
+        tracing::info!(
+            target: LOG_TARGET,
+            settings = fields.len(),
+            secrets = fetched,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "loaded settings"
+        );
+        Ok(Resolution::new(fields, plan.slots, plan.failures))
+    }
+
+    fn classify(&self, plan: &mut Plan, index: usize, spec: &FieldSpec, sources: &Sources) -> Slot {
+        let Some((value, _origin)) = sources.get(spec.var) else {
+            return Slot::Unset;
+        };
+        let reference = match SecretRef::parse(&value) {
+            Ok(Some(reference)) => reference,
+            Ok(None) if spec.is_secret() && self.require_references => {
+                plan.fail(index, spec, SettingError::new(
+                    ErrorKind::ReferenceRequired,
+                    "holds a plain value but references are required; store it in the vault and set `@kv:NAME`",
+                ));
+                return Slot::Failed;
+            }
+            Ok(None) => return Slot::Plain(value),
+            Err(err) => {
+                let detail = format!("invalid reference `{}`: {err}", value.as_str());
+                plan.fail(index, spec, SettingError::new(ErrorKind::BadReference, detail));
+                return Slot::Failed;
+            }
+        };
+        if !spec.is_secret() {
+            let detail = format!(
+                "holds the reference `@kv:{reference}` but field `{}` is not marked `#[kv]`; mark it `#[kv]` or give it a plain value",
+                spec.field
+            );
+            plan.fail(index, spec, SettingError::new(ErrorKind::ReferenceOnPlainField, detail));
+            return Slot::Failed;
+        }
+        if let Some(host) = reference.vault_host() {
+            let allowed = is_known_vault_host(host)
+                || self.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
+            if !allowed {
+                let detail = format!(
+                    "`{host}` is not a Key Vault host of a known Azure cloud; allow it with `Loader::allow_vault_host`"
+                );
+                let failure = SettingError::new(ErrorKind::VaultHostNotAllowed, detail)
+                    .with_secret(reference.to_string());
+                plan.fail(index, spec, failure);
+                return Slot::Failed;
+            }
+        }
+        plan.wanted.entry(reference).or_default().push(index);
+        Slot::Failed
+    }
+
+    async fn fetch_all(&self, plan: &mut Plan, fields: &'static [FieldSpec], sources: &Sources) -> usize {
+        if plan.wanted.is_empty() {
+            return 0;
+        }
+        let store = match self.secret_store(sources) {
+            Ok(store) => store,
+            Err(failure) => {
+                let wanted = std::mem::take(&mut plan.wanted);
+                for (reference, indexes) in wanted {
+                    for index in indexes {
+                        let failure = SettingError::new(failure.kind(), failure.detail().to_owned())
+                            .with_secret(reference.to_string());
+                        plan.fail(index, &fields[index], failure);
+                    }
+                }
+                return 0;
+            }
+        };
+        let wanted: Vec<(SecretRef, Vec<usize>)> = std::mem::take(&mut plan.wanted).into_iter().collect();
+        let mut results: Vec<Option<Result<SecretValue, StoreError>>> = Vec::new();
+        results.resize_with(wanted.len(), || None);
+        let fetches = futures::stream::iter(wanted.iter().enumerate())
+            .map(|(i, (reference, _))| {
+                let store = &store;
+                async move {
+                    tracing::debug!(
+                        target: LOG_TARGET,
+                        secret = reference.name(),
+                        vault = reference.vault_host().unwrap_or("default"),
+                        "fetching secret"
+                    );
+                    (i, store.get(reference).await)
+                }
+            })
+            .buffer_unordered(self.concurrency);
+        let collect = async {
+            futures::pin_mut!(fetches);
+            while let Some((i, result)) = fetches.next().await {
+                results[i] = Some(result);
+            }
+        };
+        // On timeout the unfinished fetches are dropped and reported below.
+        let _ = tokio::time::timeout(self.deadline, collect).await;
+        let default_vault = self.default_vault_host(sources);
+        let mut fetched = 0;
+        for ((reference, indexes), result) in wanted.iter().zip(results) {
+            let vault = reference.vault_host().map(str::to_owned).or_else(|| default_vault.clone());
+            match result {
+                Some(Ok(value)) => {
+                    fetched += 1;
+                    self.warn_if_expired(&value, reference, indexes, fields);
+                    for &index in indexes {
+                        plan.slots[index] = Slot::Secret(value.value().clone());
+                    }
+                }
+                Some(Err(err)) => {
+                    let err = Arc::new(err);
+                    for &index in indexes {
+                        let failure = SettingError::from_store(&err, reference.to_string(), vault.clone())
+                            .with_source(SharedStoreError(err.clone()));
+                        plan.fail(index, &fields[index], failure);
+                    }
+                }
+                None => {
+                    for &index in indexes {
+                        let detail = format!(
+                            "no answer from the vault within the {:?} load deadline; check the network path or raise `Loader::deadline`",
+                            self.deadline
+                        );
+                        let failure = SettingError::new(ErrorKind::Timeout, detail)
+                            .with_secret(reference.to_string());
+                        plan.fail(index, &fields[index], failure.with_vault(vault.clone()));
+                    }
+                }
+            }
+        }
+        fetched
+    }
+
+    fn warn_if_expired(&self, value: &SecretValue, reference: &SecretRef, indexes: &[usize], fields: &[FieldSpec]) {
+        let Some(expires) = value.expires() else {
+            return;
+        };
+        if expires <= OffsetDateTime::now_utc() {
+            for &index in indexes {
+                tracing::warn!(
+                    target: LOG_TARGET,
+                    setting = fields[index].var,
+                    secret = %reference,
+                    expired_at = %expires,
+                    "secret has expired; Key Vault still returns it, but it should be rotated"
+                );
+            }
+        }
+    }
+
+    fn default_vault_host(&self, sources: &Sources) -> Option<String> {
+        let url = self.vault_url.clone().or_else(|| sources.get(KEY_VAULT_URL).map(|(v, _)| v.to_string()))?;
+        url::Url::parse(&url).ok()?.host_str().map(str::to_owned)
+    }
+
+    fn secret_store(&self, sources: &Sources) -> Result<Arc<dyn SecretStore>, SettingError> {
+        if let Some(store) = &self.store {
+            return Ok(store.clone());
+        }
+        let url = match &self.vault_url {
+            Some(url) => url.clone(),
+            None => match sources.get(KEY_VAULT_URL) {
+                Some((url, _)) => url.to_string(),
+                None => {
+                    return Err(SettingError::new(
+                        ErrorKind::NoVault,
+                        "is a Key Vault reference but no vault is configured; set KEY_VAULT_URL to https://NAME.vault.azure.net",
+                    ));
+                }
+            },
+        };
+        let mut built = self.built.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((built_url, store)) = built.as_ref()
+            && *built_url == url
+        {
+            return Ok(store.clone());
+        }
+        let mut builder = KeyVaultStore::builder(&url);
+        if let Some(credential) = &self.credential {
+            builder = builder.credential(credential.clone());
+        }
+        if let Some(options) = &self.client_options {
+            builder = builder.client_options(options.clone());
+        }
+        let store: Arc<dyn SecretStore> = Arc::new(builder.build().map_err(|err| {
+            SettingError::new(ErrorKind::Config, format!("cannot use KEY_VAULT_URL: {err}"))
+        })?);
+        *built = Some((url, store.clone()));
+        Ok(store)
+    }
+}
+
+impl fmt::Debug for Loader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loader")
+            .field("env_file", &self.env_file)
+            .field("env_file_required", &self.env_file_required)
+            .field("environment", &self.environment)
+            .field("file_overrides_env", &self.file_overrides_env)
+            .field("vault_url", &self.vault_url)
+            .field("store", &self.store)
+            .field("concurrency", &self.concurrency)
+            .field("deadline", &self.deadline)
+            .field("require_references", &self.require_references)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Plan {
+    slots: Vec<Slot>,
+    failures: Vec<(usize, SettingError)>,
+    wanted: HashMap<SecretRef, Vec<usize>>,
+}
+
+impl Plan {
+    fn fail(&mut self, index: usize, spec: &FieldSpec, failure: SettingError) {
+        let mut failure = failure.with_field(spec.field).with_var(spec.var);
+        if failure.secret().is_none()
+            && let Some(secret) = spec.secret
+        {
+            failure = failure.with_secret(secret);
+        }
+        self.failures.push((index, failure));
+    }
+}
+
+/// One store failure shared by every setting that referenced the secret.
+#[derive(Debug)]
+struct SharedStoreError(Arc<StoreError>);
+
+impl fmt::Display for SharedStoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SharedStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}

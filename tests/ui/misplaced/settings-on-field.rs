@@ -1,0 +1,9 @@
+use vault_settings::VaultSettings;
+
+#[derive(VaultSettings)]
+struct Settings {
+    #[settings(env = "PORT")]
+    port: u16,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use vault_settings::VaultSettings;
+
+#[derive(VaultSettings)]
+struct Settings {
+    café: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use vault_settings::VaultSettings;
+
+#[derive(VaultSettings)]
+struct Settings {
+    #[setting(default = 8080)]
+    bot_name: String,
+}
+
+fn main() {}

@@ -49,7 +49,10 @@ const DEMO_SECRETS: [(&str, &str); 5] = [
     ("github-token", "ghp_demo_0000000000000000000000000000"),
     ("bot-app-password", "demo-bot-password"),
     ("admin-secret", "demo-admin-secret"),
-    ("acs-connection", "endpoint=https://demo.communication.azure.com/;accesskey=ZGVtbw=="),
+    (
+        "acs-connection",
+        "endpoint=https://demo.communication.azure.com/;accesskey=ZGVtbw==",
+    ),
     ("openai-api-key", "demo-openai-key"),
 ];
 
@@ -72,26 +75,43 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .credential(vault.credential())
                 .client_options(vault.client_options())
                 .build()?;
-            (store, format!("the local vault at {}", vault.vault_url()), Some(vault))
+            (
+                store,
+                format!("the local vault at {}", vault.vault_url()),
+                Some(vault),
+            )
         }
     };
     let counted = Arc::new(CountingStore::new(store));
-    let loader = Loader::new()
-        .env_file(&env_file)
-        .store(counted.clone());
+    let loader = Loader::new().env_file(&env_file).store(counted.clone());
 
     let started = Instant::now();
     let settings = Settings::load_with(&loader).await?;
     let elapsed = started.elapsed();
 
     println!("loaded {} from {source}", env_file.display());
-    println!("  github_token          = {}", redacted(&settings.github_token));
-    println!("  bot_app_password      = {}", redacted(&settings.bot_app_password));
-    println!("  admin_secret          = {}", redacted(&settings.admin_secret));
-    println!("  acs_connection_string = {}", redacted(&settings.acs_connection_string));
+    println!(
+        "  github_token          = {}",
+        redacted(&settings.github_token)
+    );
+    println!(
+        "  bot_app_password      = {}",
+        redacted(&settings.bot_app_password)
+    );
+    println!(
+        "  admin_secret          = {}",
+        redacted(&settings.admin_secret)
+    );
+    println!(
+        "  acs_connection_string = {}",
+        redacted(&settings.acs_connection_string)
+    );
     println!(
         "  azure_openai_api_key  = {}",
-        settings.azure_openai_api_key.as_ref().map_or("(unset)", redacted)
+        settings
+            .azure_openai_api_key
+            .as_ref()
+            .map_or("(unset)", redacted)
     );
     println!("  port                  = {}", settings.port);
     println!("  bot_name              = {}", settings.bot_name);
@@ -114,7 +134,9 @@ async fn start_local_vault() -> Result<Emulator, Box<dyn Error>> {
             value: Some(value.to_owned()),
             ..Default::default()
         };
-        client.set_secret(name, parameters.try_into()?, None).await?;
+        client
+            .set_secret(name, parameters.try_into()?, None)
+            .await?;
     }
     Ok(vault)
 }

@@ -109,6 +109,9 @@
 /// - No nested settings structs, no per-field parse functions and no list-valued variables;
 ///   a type with its own `FromStr` covers the last two.
 /// - A default expression cannot refer to other fields.
+/// - Names starting with `__` are reserved: a constant, static or unit struct named like
+///   one of the generated locals (`__r`, `__f0`, ...) in the struct's module breaks the
+///   expansion. Fields, functions and modules of any name are fine.
 pub use vault_settings_macros::VaultSettings;
 
 pub use vault_settings_runtime::{

@@ -18,7 +18,9 @@ async fn loads_a_secret_from_a_real_vault_when_asked_to() {
         std::env::var("VAULT_SETTINGS_LIVE_VAULT_URL"),
         std::env::var("VAULT_SETTINGS_LIVE_SECRET"),
     ) else {
-        eprintln!("skipped: set VAULT_SETTINGS_LIVE_VAULT_URL and VAULT_SETTINGS_LIVE_SECRET to run it");
+        eprintln!(
+            "skipped: set VAULT_SETTINGS_LIVE_VAULT_URL and VAULT_SETTINGS_LIVE_SECRET to run it"
+        );
         return;
     };
     let loader = Loader::new()
@@ -26,7 +28,9 @@ async fn loads_a_secret_from_a_real_vault_when_asked_to() {
         .env_vars([("LIVE_SECRET", format!("@kv:{secret}"))])
         .vault_url(url);
 
-    let live = Live::load_with(&loader).await.expect("the live secret loads");
+    let live = Live::load_with(&loader)
+        .await
+        .expect("the live secret loads");
 
     assert!(!live.live_secret.expose_secret().is_empty());
 }

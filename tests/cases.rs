@@ -3,7 +3,12 @@
 //! loads through the derive and, where a vault is involved, through the
 //! official client against the local vault over HTTPS.
 
+// Some settings structs exist only to be loaded; tests read a few fields.
+#![allow(dead_code)]
+
 mod common;
+
+use vault_settings_emulator::NewSecret;
 
 use vault_settings::{ErrorKind, ExposeSecret, SecretString, VaultSettings, env_file::EnvFile};
 
@@ -45,13 +50,18 @@ async fn c02_empty_values_and_values_starting_with_a_hash() {
     assert_eq!(s.empty, "");
     assert_eq!(s.hint, "", "a comment after whitespace is not the value");
     assert_eq!(s.quoted, "");
-    assert_eq!(s.chan, "", "`#` right after `=` starts a comment, as in dotenvy");
+    assert_eq!(
+        s.chan, "",
+        "`#` right after `=` starts a comment, as in dotenvy"
+    );
     assert_eq!(s.chan_q, "#alerts");
 
-    let err = load_file(&vault, "PORT=\n", &[], async |l| C02Port::load_with(l).await)
-        .await
-        .err()
-        .expect("an empty u16 fails");
+    let err = load_file(&vault, "PORT=\n", &[], async |l| {
+        C02Port::load_with(l).await
+    })
+    .await
+    .err()
+    .expect("an empty u16 fails");
     let failure = err.failure_of("port").expect("port fails");
     assert_eq!(failure.kind(), ErrorKind::Parse);
     assert!(err.to_string().contains("`PORT`"), "{err}");
@@ -71,7 +81,7 @@ struct C03 {
 #[tokio::test]
 async fn c03_export_prefix_and_keys_that_begin_with_export() {
     let vault = common::vault().await;
-    vault.put_secret("github-token", "ghp_c03_fake");
+    common::put(&vault, "github-token", "ghp_c03_fake");
     let text = "export GITHUB_TOKEN=@kv:github-token\nexporter_url=http://127.0.0.1:4318\nexport_dir=out/dir\nexport   PORT=8080\n";
 
     let s = load_file(&vault, text, &[], async |l| C03::load_with(l).await)
@@ -99,7 +109,8 @@ struct C05 {
 #[tokio::test]
 async fn c05_single_quotes_and_dollars_in_unquoted_values() {
     let vault = common::vault().await;
-    let good = "PW1='pa$$word@'\nRE='\\d+\\n'\nPW2=pa$$word@\nMSG='It'\\''s ok'\nMSG2='I'\"'\"'m here'\n";
+    let good =
+        "PW1='pa$$word@'\nRE='\\d+\\n'\nPW2=pa$$word@\nMSG='It'\\''s ok'\nMSG2='I'\"'\"'m here'\n";
 
     let s = load_file(&vault, good, &[], async |l| C05::load_with(l).await)
         .await
@@ -107,7 +118,10 @@ async fn c05_single_quotes_and_dollars_in_unquoted_values() {
 
     assert_eq!(s.pw1, "pa$$word@");
     assert_eq!(s.re, "\\d+\\n", "backslashes are kept inside single quotes");
-    assert_eq!(s.pw2, "pa@", "unquoted `$` expands, as in dotenvy; quote such values");
+    assert_eq!(
+        s.pw2, "pa@",
+        "unquoted `$` expands, as in dotenvy; quote such values"
+    );
     assert_eq!(s.msg, "It's ok");
     assert_eq!(s.msg2, "I'm here");
 
@@ -119,7 +133,10 @@ async fn c05_single_quotes_and_dollars_in_unquoted_values() {
     assert!(err.has_kind(ErrorKind::EnvFile), "{err}");
     let text = err.to_string();
     assert!(text.contains("line 6") && text.contains("BAD"), "{text}");
-    assert!(text.contains(r"'\''"), "the error shows the '\\'' form: {text}");
+    assert!(
+        text.contains(r"'\''"),
+        "the error shows the '\\'' form: {text}"
+    );
     assert!(!text.contains("broken"), "{text}");
 }
 
@@ -145,7 +162,10 @@ async fn c06_variable_substitution() {
     assert_eq!(s.missing, "[]");
     // dotenvy's documented rule: `$DB_USER@h` reads the name `DB_USER` and
     // then `@h`; the documented result is that the whole name expands.
-    assert_eq!(s.unbraced, dotenvy_unbraced("DB_USER=bob\nUNBRACED=$DB_USER@h\n"));
+    assert_eq!(
+        s.unbraced,
+        dotenvy_unbraced("DB_USER=bob\nUNBRACED=$DB_USER@h\n")
+    );
 }
 
 /// What dotenvy 0.15.7 itself makes of an unbraced reference, so the test
@@ -179,7 +199,10 @@ async fn c07_environment_beats_the_file_and_the_last_duplicate_wins() {
         .expect("settings load");
 
     assert_eq!(s.port, 9000, "`.env` never overrides the environment");
-    assert_eq!(s.url, "alice@db", "the environment wins inside substitution too");
+    assert_eq!(
+        s.url, "alice@db",
+        "the environment wins inside substitution too"
+    );
     assert_eq!(s.log_level, "debug", "the last duplicate wins");
 }
 
@@ -229,8 +252,14 @@ struct C10 {
 async fn c10_parse_errors_are_clear_and_never_echo_the_value() {
     let vault = common::vault().await;
     let cases = [
-        ("PORT=8080\n# db\nDB_PASSWORD=correct horse battery\n", &["line 3", "DB_PASSWORD", "quote"][..]),
-        ("WIN_PATH=C:\\Users\\svc\n", &["WIN_PATH", "single quotes"][..]),
+        (
+            "PORT=8080\n# db\nDB_PASSWORD=correct horse battery\n",
+            &["line 3", "DB_PASSWORD", "quote"][..],
+        ),
+        (
+            "WIN_PATH=C:\\Users\\svc\n",
+            &["WIN_PATH", "single quotes"][..],
+        ),
         ("A=1\nCERT=\"-----BEGIN\nMIIB\n", &["CERT", "line 2"][..]),
     ];
     for (text, wanted) in cases {
@@ -260,10 +289,10 @@ struct C11 {
 #[tokio::test]
 async fn c11_variable_names_map_to_secret_names_and_bad_names_are_refused_locally() {
     let vault = common::vault().await;
-    vault.put_secret("github-token", "ghp_c11");
-    vault.put_secret("cosmosdb-primary-key", "cosmos_c11");
+    common::put(&vault, "github-token", "ghp_c11");
+    common::put(&vault, "cosmosdb-primary-key", "cosmos_c11");
     let long_ok = "a".repeat(127);
-    vault.put_secret(&long_ok, "long_c11");
+    common::put(&vault, &long_ok, "long_c11");
     let reference = |name: &str| format!("@kv:{name}");
     let loader = common::loader(
         &vault,
@@ -274,7 +303,11 @@ async fn c11_variable_names_map_to_secret_names_and_bad_names_are_refused_locall
     );
     let s = C11::load_with(&loader).await.expect("settings load");
     assert_eq!(s.github_token.expose_secret(), "ghp_c11");
-    assert_eq!(s.cosmosdb_primary_key.expose_secret(), "long_c11", "127 characters are fine");
+    assert_eq!(
+        s.cosmosdb_primary_key.expose_secret(),
+        "long_c11",
+        "127 characters are fine"
+    );
     assert_eq!(
         vault_settings::reference::secret_name_for_var("COSMOSDB_PRIMARY_KEY"),
         "cosmosdb-primary-key"
@@ -290,14 +323,24 @@ async fn c11_variable_names_map_to_secret_names_and_bad_names_are_refused_locall
         ("@kv:", "names no secret"),
     ];
     for (value, message) in bad {
-        let loader = common::loader(&vault, &[("GITHUB_TOKEN", value), ("COSMOSDB_PRIMARY_KEY", "plain")]);
+        let loader = common::loader(
+            &vault,
+            &[("GITHUB_TOKEN", value), ("COSMOSDB_PRIMARY_KEY", "plain")],
+        );
         let err = C11::load_with(&loader).await.err().expect("loading fails");
         let failure = err.failure_of("github_token").expect("github_token fails");
         assert_eq!(failure.kind(), ErrorKind::BadReference);
         let text = err.to_string();
-        assert!(text.contains("`GITHUB_TOKEN`") && text.contains(message), "{text}");
+        assert!(
+            text.contains("`GITHUB_TOKEN`") && text.contains(message),
+            "{text}"
+        );
     }
-    assert_eq!(common::secret_requests(&vault), 0, "rejected names are never sent");
+    assert_eq!(
+        common::secret_requests(&vault),
+        0,
+        "rejected names are never sent"
+    );
 }
 
 #[derive(VaultSettings)]
@@ -309,8 +352,9 @@ struct C14 {
 #[tokio::test]
 async fn c14_a_disabled_secret_fails_with_advice_and_without_retries() {
     let vault = common::vault().await;
-    vault.put_secret("db-password", "pw_c14");
-    vault.set_enabled("db-password", false);
+    vault
+        .put_secret_with("db-password", NewSecret::new("pw_c14").enabled(false))
+        .expect("the secret is stored");
     let loader = common::loader(&vault, &[("DB_PASSWORD", "@kv:db-password")]);
 
     let err = C14::load_with(&loader).await.err().expect("loading fails");
@@ -318,11 +362,20 @@ async fn c14_a_disabled_secret_fails_with_advice_and_without_retries() {
     let failure = err.failure_of("db_password").expect("db_password fails");
     assert_eq!(failure.kind(), ErrorKind::Disabled);
     let text = err.to_string();
-    assert!(text.contains("`DB_PASSWORD`") && text.contains("`db-password`"), "{text}");
-    assert!(text.contains("disabled") && text.contains("enable"), "{text}");
+    assert!(
+        text.contains("`DB_PASSWORD`") && text.contains("`db-password`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("disabled") && text.contains("enable"),
+        "{text}"
+    );
     assert!(!text.contains("pw_c14"));
-    let answers: Vec<_> = common::authorized_gets(&vault).iter().map(|r| r.status).collect();
-    assert_eq!(answers, [403], "one answer, no retries");
+    let answers: Vec<_> = common::authorized_gets(&vault)
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(answers, [Some(403)], "one answer, no retries");
 }
 
 #[derive(VaultSettings)]
@@ -334,12 +387,15 @@ struct C15 {
 #[tokio::test]
 async fn c15_an_expired_secret_still_resolves() {
     let vault = common::vault().await;
-    vault.put_secret("api-key", "k1");
     let yesterday = time::OffsetDateTime::now_utc() - time::Duration::days(1);
-    vault.set_expires("api-key", Some(yesterday));
+    vault
+        .put_secret_with("api-key", NewSecret::new("k1").expires(yesterday))
+        .expect("the secret is stored");
     let loader = common::loader(&vault, &[("API_KEY", "@kv:api-key")]);
 
-    let s = C15::load_with(&loader).await.expect("an expired secret still loads");
+    let s = C15::load_with(&loader)
+        .await
+        .expect("an expired secret still loads");
 
     assert_eq!(s.api_key.expose_secret(), "k1");
 }
@@ -355,10 +411,16 @@ struct C16 {
 #[tokio::test]
 async fn c16_pinned_versions() {
     let vault = common::vault().await;
-    let v1 = vault.put_secret("db-password", "old-pw");
-    vault.put_secret("db-password", "new-pw");
+    let v1 = common::put(&vault, "db-password", "old-pw");
+    common::put(&vault, "db-password", "new-pw");
     let pinned = format!("@kv:db-password/{v1}");
-    let loader = common::loader(&vault, &[("DB_PASSWORD", "@kv:db-password"), ("OLD_PASSWORD", &pinned)]);
+    let loader = common::loader(
+        &vault,
+        &[
+            ("DB_PASSWORD", "@kv:db-password"),
+            ("OLD_PASSWORD", &pinned),
+        ],
+    );
 
     let s = C16::load_with(&loader).await.expect("settings load");
 
@@ -368,18 +430,35 @@ async fn c16_pinned_versions() {
     let unknown = "0123456789abcdef0123456789abcdef";
     let loader = common::loader(
         &vault,
-        &[("DB_PASSWORD", "@kv:db-password"), ("OLD_PASSWORD", &format!("@kv:db-password/{unknown}"))],
+        &[
+            ("DB_PASSWORD", "@kv:db-password"),
+            ("OLD_PASSWORD", &format!("@kv:db-password/{unknown}")),
+        ],
     );
-    let err = C16::load_with(&loader).await.err().expect("an unknown version fails");
+    let err = C16::load_with(&loader)
+        .await
+        .err()
+        .expect("an unknown version fails");
     let failure = err.failure_of("old_password").expect("old_password fails");
     assert_eq!(failure.kind(), ErrorKind::NotFound, "no fallback to latest");
-    assert!(err.to_string().contains(&format!("`db-password/{unknown}`")), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("`db-password/{unknown}`")),
+        "{err}"
+    );
 
     vault.clear_requests();
     for bad in ["@kv:db-password/", "@kv:a/b/c"] {
         let loader = common::loader(&vault, &[("DB_PASSWORD", bad), ("OLD_PASSWORD", "x")]);
-        let err = C16::load_with(&loader).await.err().expect("a syntax error fails");
+        let err = C16::load_with(&loader)
+            .await
+            .err()
+            .expect("a syntax error fails");
         assert!(err.has_kind(ErrorKind::BadReference), "{err}");
     }
-    assert_eq!(common::secret_requests(&vault), 0, "syntax errors are never sent");
+    assert_eq!(
+        common::secret_requests(&vault),
+        0,
+        "syntax errors are never sent"
+    );
 }

@@ -1,6 +1,9 @@
 //! A canary secret must appear in no `Debug` output, no error message and no
 //! log line at any level, from us or from the SDK.
 
+// Some settings structs exist only to be loaded; tests read a few fields.
+#![allow(dead_code)]
+
 mod common;
 
 use common::logs;
@@ -28,17 +31,27 @@ struct Misparsed {
 async fn a_canary_secret_never_reaches_debug_errors_or_logs() {
     let (captured, _guard) = logs::capture();
     let vault = common::vault().await;
-    vault.put_secret("canary", CANARY);
-    let loader = common::loader(&vault, &[("API_KEY", "@kv:canary"), ("OTHER", "@kv:canary")]);
+    common::put(&vault, "canary", CANARY);
+    let loader = common::loader(
+        &vault,
+        &[("API_KEY", "@kv:canary"), ("OTHER", "@kv:canary")],
+    );
 
     let app = App::load_with(&loader).await.expect("settings load");
-    assert_eq!(app.api_key.expose_secret(), CANARY, "the canary did resolve");
+    assert_eq!(
+        app.api_key.expose_secret(),
+        CANARY,
+        "the canary did resolve"
+    );
     let debug = format!("{app:?} {loader:?}");
     assert!(!debug.contains(CANARY), "Debug leaked: {debug}");
 
     // A secret that fails to parse: the parser's message is withheld.
     let loader = common::loader(&vault, &[("PORT", "@kv:canary")]);
-    let err = Misparsed::load_with(&loader).await.err().expect("a non-number fails");
+    let err = Misparsed::load_with(&loader)
+        .await
+        .err()
+        .expect("a non-number fails");
     let shown = format!("{err} {err:?}");
     assert!(shown.contains("`PORT`"), "{shown}");
     assert!(!shown.contains(CANARY), "the error leaked: {shown}");
@@ -50,10 +63,16 @@ async fn a_canary_secret_never_reaches_debug_errors_or_logs() {
 
     // A plain value on a #[kv] field under `require_references`.
     let loader = common::loader(&vault, &[("API_KEY", CANARY)]).require_references(true);
-    let err = App::load_with(&loader).await.err().expect("plain values are refused");
+    let err = App::load_with(&loader)
+        .await
+        .err()
+        .expect("plain values are refused");
     assert!(!format!("{err} {err:?}").contains(CANARY));
 
     let logs = captured.text();
-    assert!(logs.contains("loaded settings"), "logs were captured: {logs}");
+    assert!(
+        logs.contains("loaded settings"),
+        "logs were captured: {logs}"
+    );
     assert!(!logs.contains(CANARY), "a log line leaked the canary");
 }

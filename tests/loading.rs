@@ -1,6 +1,9 @@
 //! Loading end to end: the derive, the loader and the official Key Vault
 //! client against the local vault over HTTPS.
 
+// Some settings structs exist only to be loaded; tests read a few fields.
+#![allow(dead_code)]
+
 mod common;
 
 use std::time::Duration;
@@ -25,7 +28,7 @@ struct Bot {
 #[tokio::test]
 async fn kv_fields_resolve_and_plain_fields_parse() {
     let vault = common::vault().await;
-    vault.put_secret("github-token", "ghp_fake_token_1");
+    common::put(&vault, "github-token", "ghp_fake_token_1");
     vault.put_secret("acs-connection", "endpoint=https://acs.example/;key=fake");
     let loader = common::loader(
         &vault,
@@ -39,8 +42,14 @@ async fn kv_fields_resolve_and_plain_fields_parse() {
     let bot = Bot::load_with(&loader).await.expect("settings load");
 
     assert_eq!(bot.github_token.expose_secret(), "ghp_fake_token_1");
-    assert_eq!(bot.acs_connection_string.expose_secret(), "endpoint=https://acs.example/;key=fake");
-    assert!(bot.azure_openai_api_key.is_none(), "an unset Option is None");
+    assert_eq!(
+        bot.acs_connection_string.expose_secret(),
+        "endpoint=https://acs.example/;key=fake"
+    );
+    assert!(
+        bot.azure_openai_api_key.is_none(),
+        "an unset Option is None"
+    );
     assert_eq!(bot.port, 9000);
     assert_eq!(bot.bot_name, "polyclaw", "the string default applies");
     assert_eq!(bot.log_level, None);
@@ -56,20 +65,32 @@ struct Mixed {
 #[tokio::test]
 async fn a_reference_on_a_plain_field_is_an_error_naming_the_field() {
     let vault = common::vault().await;
-    vault.put_secret("github-token", "ghp_fake_token_2");
+    common::put(&vault, "github-token", "ghp_fake_token_2");
     let loader = common::loader(
         &vault,
-        &[("GITHUB_TOKEN", "@kv:github-token"), ("BOT_NAME", "@kv:github-token")],
+        &[
+            ("GITHUB_TOKEN", "@kv:github-token"),
+            ("BOT_NAME", "@kv:github-token"),
+        ],
     );
 
-    let err = Mixed::load_with(&loader).await.err().expect("loading fails");
+    let err = Mixed::load_with(&loader)
+        .await
+        .err()
+        .expect("loading fails");
 
     let failure = err.failure_of("bot_name").expect("bot_name fails");
     assert_eq!(failure.kind(), ErrorKind::ReferenceOnPlainField);
     assert_eq!(failure.var(), Some("BOT_NAME"));
     let text = err.to_string();
-    assert!(text.contains("`bot_name`") && text.contains("#[kv]"), "{text}");
-    assert!(err.failure_of("github_token").is_none(), "the #[kv] field itself resolved: {text}");
+    assert!(
+        text.contains("`bot_name`") && text.contains("#[kv]"),
+        "{text}"
+    );
+    assert!(
+        err.failure_of("github_token").is_none(),
+        "the #[kv] field itself resolved: {text}"
+    );
     assert!(!text.contains("ghp_fake_token_2"));
 }
 
@@ -84,11 +105,21 @@ struct Three {
 #[tokio::test]
 async fn every_failure_of_one_load_comes_back_in_one_error() {
     let vault = common::vault().await;
-    let loader = common::loader(&vault, &[("DB_PASSWORD", "@kv:db-password"), ("PORT", "80a")]);
+    let loader = common::loader(
+        &vault,
+        &[("DB_PASSWORD", "@kv:db-password"), ("PORT", "80a")],
+    );
 
-    let err = Three::load_with(&loader).await.err().expect("loading fails");
+    let err = Three::load_with(&loader)
+        .await
+        .err()
+        .expect("loading fails");
 
-    let kinds: Vec<_> = err.failures().iter().map(|f| (f.field(), f.kind())).collect();
+    let kinds: Vec<_> = err
+        .failures()
+        .iter()
+        .map(|f| (f.field(), f.kind()))
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -99,7 +130,10 @@ async fn every_failure_of_one_load_comes_back_in_one_error() {
     );
     let text = err.to_string();
     assert!(text.starts_with("failed to load 3 settings:"), "{text}");
-    assert!(text.contains("`db-password`") && text.contains(&vault.host()), "{text}");
+    assert!(
+        text.contains("`db-password`") && text.contains(&vault.host()),
+        "{text}"
+    );
     assert!(text.contains("`PORT`") && text.contains("`u16`"), "{text}");
 }
 
@@ -120,10 +154,10 @@ struct Five {
 #[tokio::test]
 async fn five_references_to_two_secrets_cost_two_concurrent_gets_and_one_challenge() {
     let vault = common::vault().await;
-    vault.put_secret("shared-a", "value-a");
-    vault.put_secret("shared-b", "value-b");
+    common::put(&vault, "shared-a", "value-a");
+    common::put(&vault, "shared-b", "value-b");
     // Slow answers make the overlap of concurrent requests observable.
-    vault.faults().latency_all(Duration::from_millis(300));
+    common::slow_down(&vault, Duration::from_millis(300));
     let loader = common::loader(
         &vault,
         &[
@@ -141,10 +175,17 @@ async fn five_references_to_two_secrets_cost_two_concurrent_gets_and_one_challen
     assert_eq!(five.four.expose_secret(), "value-b");
     assert_eq!(five.five.expose_secret(), "value-a");
     let gets = common::authorized_gets(&vault);
-    assert_eq!(gets.len(), 2, "one authorized GET per distinct secret: {gets:?}");
+    assert_eq!(
+        gets.len(),
+        2,
+        "one authorized GET per distinct secret: {gets:?}"
+    );
     let last_start = gets.iter().map(|r| r.started).max().unwrap();
     let first_end = gets.iter().map(|r| r.finished).min().unwrap();
-    assert!(last_start < first_end, "the two GETs were in flight at the same time: {gets:?}");
+    assert!(
+        last_start < first_end,
+        "the two GETs were in flight at the same time: {gets:?}"
+    );
     assert!(common::challenges(&vault) <= 1, "{:?}", vault.requests());
 }
 
@@ -173,7 +214,9 @@ async fn the_environment_beats_the_file_and_defaults_apply() {
     let flipped = common::loader(&vault, &[("PORT", "9000")])
         .env_file(&path)
         .file_overrides_env(true);
-    let settings = Precedence::load_with(&flipped).await.expect("settings load");
+    let settings = Precedence::load_with(&flipped)
+        .await
+        .expect("settings load");
     assert_eq!(settings.port, 8000, "the file wins when asked to");
 }
 
@@ -190,8 +233,8 @@ struct Grammar {
 #[tokio::test]
 async fn references_select_latest_pinned_and_full_identifiers() {
     let vault = common::vault().await;
-    let v1 = vault.put_secret("db-password", "old-pw");
-    vault.put_secret("db-password", "new-pw");
+    let v1 = common::put(&vault, "db-password", "old-pw");
+    common::put(&vault, "db-password", "new-pw");
     let full = format!("@kv:{}/secrets/db-password/{v1}", vault.vault_url());
     let loader = common::loader(
         &vault,
@@ -229,15 +272,28 @@ async fn malformed_references_are_rejected_before_any_request() {
     ];
     for value in malformed {
         let loader = common::loader(&vault, &[("TOKEN", value)]);
-        let err = OneSecret::load_with(&loader).await.err().expect("loading fails");
+        let err = OneSecret::load_with(&loader)
+            .await
+            .err()
+            .expect("loading fails");
         let failure = err.failure_of("token").expect("token fails");
         assert_eq!(failure.kind(), ErrorKind::BadReference, "{value}: {err}");
         assert!(err.to_string().contains("`TOKEN`"), "{err}");
     }
-    let loader = common::loader(&vault, &[("TOKEN", "@kv:https://evil.example.com/secrets/x")]);
-    let err = OneSecret::load_with(&loader).await.err().expect("loading fails");
+    let loader = common::loader(
+        &vault,
+        &[("TOKEN", "@kv:https://evil.example.com/secrets/x")],
+    );
+    let err = OneSecret::load_with(&loader)
+        .await
+        .err()
+        .expect("loading fails");
     assert!(err.has_kind(ErrorKind::VaultHostNotAllowed), "{err}");
-    assert_eq!(common::secret_requests(&vault), 0, "no request was sent for a rejected reference");
+    assert_eq!(
+        common::secret_requests(&vault),
+        0,
+        "no request was sent for a rejected reference"
+    );
 }
 
 #[tokio::test]
@@ -246,7 +302,10 @@ async fn a_reference_without_a_vault_says_to_set_key_vault_url() {
         .no_env_file()
         .env_vars([("TOKEN", "@kv:token")]);
 
-    let err = OneSecret::load_with(&loader).await.err().expect("loading fails");
+    let err = OneSecret::load_with(&loader)
+        .await
+        .err()
+        .expect("loading fails");
 
     assert!(err.has_kind(ErrorKind::NoVault), "{err}");
     assert!(err.to_string().contains("KEY_VAULT_URL"), "{err}");
@@ -260,7 +319,10 @@ async fn plain_values_on_kv_fields_are_allowed_unless_references_are_required() 
     assert_eq!(settings.token.expose_secret(), "local-dev-token");
 
     let strict = common::loader(&vault, &[("TOKEN", "local-dev-token")]).require_references(true);
-    let err = OneSecret::load_with(&strict).await.err().expect("loading fails");
+    let err = OneSecret::load_with(&strict)
+        .await
+        .err()
+        .expect("loading fails");
     assert!(err.has_kind(ErrorKind::ReferenceRequired), "{err}");
     assert!(!err.to_string().contains("local-dev-token"), "{err}");
 }
@@ -268,13 +330,21 @@ async fn plain_values_on_kv_fields_are_allowed_unless_references_are_required() 
 #[tokio::test]
 async fn a_stalled_vault_is_bounded_by_the_load_deadline() {
     let vault = common::vault().await;
-    vault.put_secret("token", "t");
-    vault.faults().latency_all(Duration::from_secs(30));
-    let loader = common::loader(&vault, &[("TOKEN", "@kv:token")]).deadline(Duration::from_millis(800));
+    common::put(&vault, "token", "t");
+    common::slow_down(&vault, Duration::from_secs(30));
+    let loader =
+        common::loader(&vault, &[("TOKEN", "@kv:token")]).deadline(Duration::from_millis(800));
 
     let started = std::time::Instant::now();
-    let err = OneSecret::load_with(&loader).await.err().expect("loading fails");
+    let err = OneSecret::load_with(&loader)
+        .await
+        .err()
+        .expect("loading fails");
 
     assert!(err.has_kind(ErrorKind::Timeout), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
 }

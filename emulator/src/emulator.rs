@@ -1,6 +1,6 @@
 //! The running emulator and its builder.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -19,7 +19,7 @@ use crate::random;
 use crate::seed;
 use crate::server;
 use crate::state::{CHALLENGE_RESOURCE, VaultState};
-use crate::store::{NewSecret, SecretStore, StoreError, StoreSnapshot};
+use crate::store::{NewSecret, SecretStore, StoreSnapshot};
 use crate::tls::{self, TlsMaterial};
 use crate::token::{MintedToken, TokenClaims, TokenIssuer};
 
@@ -43,6 +43,7 @@ pub struct EmulatorBuilder {
     recoverable_days: u32,
     client_connect_timeout: Duration,
     client_read_timeout: Duration,
+    client_address: Option<IpAddr>,
 }
 
 impl Default for EmulatorBuilder {
@@ -58,6 +59,7 @@ impl Default for EmulatorBuilder {
             recoverable_days: 90,
             client_connect_timeout: Duration::from_secs(5),
             client_read_timeout: Duration::from_secs(30),
+            client_address: None,
         }
     }
 }
@@ -129,6 +131,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Reports this address as the caller's in `x-ms-keyvault-network-info`
+    /// and firewall messages, as a real vault reports a public IP.
+    pub fn client_address(mut self, ip: IpAddr) -> Self {
+        self.client_address = Some(ip);
+        self
+    }
+
     /// Starts the emulator on the current tokio runtime.
     pub async fn start(self) -> Result<Emulator, EmulatorError> {
         if !limits::is_valid_vault_name(&self.vault_name) {
@@ -178,6 +187,8 @@ impl EmulatorBuilder {
             faults: faults.clone(),
             issuer: issuer.clone(),
             default_authority: format!("{host}:{}", addr.port()),
+            vault_name: self.vault_name.clone(),
+            reported_client_address: self.client_address,
         });
         let (shutdown, signal) = watch::channel(());
         let task = tokio::spawn(server::serve(
@@ -219,10 +230,8 @@ fn put(store: &mut SecretStore, name: &str, secret: NewSecret) -> Result<String,
     }
     match store.set(name, secret, time::OffsetDateTime::now_utc()) {
         Ok((_, version)) => Ok(version.version.clone()),
-        Err(StoreError::DeletedButRecoverable { name }) => Err(EmulatorError::SecretDeleted(name)),
-        Err(StoreError::NotFound { name, .. } | StoreError::DeletedNotFound { name }) => {
-            Err(EmulatorError::InvalidSecretName(name))
-        }
+        // Setting fails only for names of soft-deleted secrets.
+        Err(_) => Err(EmulatorError::SecretDeleted(name.to_owned())),
     }
 }
 
@@ -274,6 +283,13 @@ impl Emulator {
         format!("https://{}:{}", self.host, self.addr.port())
     }
 
+    /// Returns `https://127.0.0.1:{port}` (or `https://[::1]:{port}`), a URL
+    /// any client resolves; clients must then turn challenge-resource
+    /// verification off.
+    pub fn loopback_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
     /// Returns the vault host, `{name}.vault.localhost`.
     pub fn host(&self) -> String {
         self.host.clone()
@@ -297,6 +313,12 @@ impl Emulator {
     /// Returns the token issuer whose tokens the vault accepts.
     pub fn issuer(&self) -> &TokenIssuer {
         &self.issuer
+    }
+
+    /// Starts local Entra ID and managed identity token endpoints whose
+    /// tokens this vault accepts; see [`crate::identity`].
+    pub async fn start_identity(&self) -> Result<crate::identity::IdentityServer, EmulatorError> {
+        crate::identity::IdentityServer::start(self.issuer.clone(), &self.tls).await
     }
 
     /// Returns the HTTP client that trusts the CA and maps the vault host to

@@ -45,6 +45,12 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_secs: Option<u64>,
     },
+    /// Answers 403 `Forbidden` with the inner code and message the service
+    /// sends when a firewall, network setting or permission blocks the caller.
+    Forbidden {
+        /// Which refusal to imitate.
+        reason: ForbiddenReason,
+    },
     /// Closes the connection without answering.
     ConnectionReset,
     /// Waits this long before answering normally, to outlast a client's
@@ -88,15 +94,16 @@ impl Fault {
         }
     }
 
+    /// Creates a 403 answer for the given refusal.
+    pub fn forbidden(reason: ForbiddenReason) -> Self {
+        Fault::Forbidden { reason }
+    }
+
     /// Creates a stall of the given length before a normal answer.
     pub fn stall(duration: Duration) -> Self {
         Fault::Stall {
             stall_ms: millis(duration),
         }
-    }
-
-    fn is_latency(&self) -> bool {
-        matches!(self, Fault::Latency { .. })
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -108,6 +115,33 @@ impl Fault {
                 Err(format!("latency min_ms {min_ms} is above max_ms {max_ms}"))
             }
             _ => Ok(()),
+        }
+    }
+}
+
+/// Names the service's 403 refusals other than a disabled secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ForbiddenReason {
+    /// `ForbiddenByFirewall`: the caller's IP is not in the network rules.
+    Firewall,
+    /// `ForbiddenByConnection`: public network access is disabled.
+    Connection,
+    /// `ForbiddenByRbac`: no role assignment allows the action.
+    Rbac,
+    /// `ForbiddenByPolicy`: no access policy allows the action.
+    Policy,
+}
+
+impl ForbiddenReason {
+    /// Returns the `innererror.code` the service sends.
+    pub fn inner_code(self) -> &'static str {
+        match self {
+            ForbiddenReason::Firewall => "ForbiddenByFirewall",
+            ForbiddenReason::Connection => "ForbiddenByConnection",
+            ForbiddenReason::Rbac => "ForbiddenByRbac",
+            ForbiddenReason::Policy => "ForbiddenByPolicy",
         }
     }
 }
@@ -262,7 +296,6 @@ impl FaultPlan {
                 rule.consume();
             }
         }
-        debug_assert!(injection.fault.as_ref().is_none_or(|f| !f.is_latency()));
         injection
     }
 }
@@ -376,11 +409,16 @@ mod tests {
             {"fault":{"kind":"latency","min_ms":5,"max_ms":50}},
             {"fault":{"kind":"status","status":503,"retry_after_secs":1}},
             {"fault":{"kind":"connection_reset"}},
+            {"fault":{"kind":"forbidden","reason":"firewall"}},
             {"fault":{"kind":"stall","stall_ms":100}},
             {"fault":{"kind":"malformed_body"}}
         ]}"#;
         let plan = FaultPlan::from_json(json).unwrap();
-        assert_eq!(plan.rules.len(), 6);
+        assert_eq!(plan.rules.len(), 7);
+        assert_eq!(
+            plan.rules[4].fault,
+            Fault::forbidden(ForbiddenReason::Firewall)
+        );
         assert_eq!(plan.rules[0].operation, Some(Operation::GetSecret));
         let again = FaultPlan::from_json(&serde_json::to_string(&plan).unwrap()).unwrap();
         assert_eq!(again, plan);

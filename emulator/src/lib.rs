@@ -21,7 +21,7 @@ pub mod credential;
 mod emulator;
 pub mod error;
 pub mod faults;
-// pub mod identity;  (Entra ID / managed-identity token endpoints; enabled when that module exists)
+pub mod identity;
 pub mod limits;
 pub mod log;
 mod model;
@@ -41,7 +41,7 @@ pub use api_version::{LATEST_API_VERSION, SUPPORTED_API_VERSIONS};
 pub use credential::EmulatorCredential;
 pub use emulator::{DEFAULT_VAULT_NAME, Emulator, EmulatorBuilder, VAULT_DNS_SUFFIX};
 pub use error::EmulatorError;
-pub use faults::{Fault, FaultHandle, FaultPlan, FaultRule};
+pub use faults::{Fault, FaultHandle, FaultPlan, FaultRule, ForbiddenReason};
 pub use log::RecordedRequest;
 pub use routes::Operation;
 pub use state::{ACCEPTED_AUDIENCES, CHALLENGE_RESOURCE};

@@ -12,7 +12,7 @@ use crate::model::{
     AttributesIn, AttributesOut, Deleted, Page, SecretBundle, SecretItem, SetRequest, UpdateRequest,
 };
 use crate::responses::{self, Answer};
-use crate::routes::{self, Operation, RouteMatch};
+use crate::routes::{Operation, RouteMatch};
 use crate::store::{
     AttributePatch, DeletedSecret, NewSecret, SecretStore, SecretVersion, StoreError, StoredSecret,
 };
@@ -41,7 +41,7 @@ pub(crate) fn execute(
     ctx: &RequestContext,
 ) -> Answer {
     let name = route.name.as_deref().unwrap_or_default();
-    if route.name.is_some() && !routes::valid_name(name) {
+    if route.name.is_some() && !limits::is_valid_secret_name(name) {
         return responses::invalid_name(name);
     }
     let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);

@@ -5,11 +5,18 @@
 //! others follow the service's style but their exact wording is unconfirmed
 //! (see the emulator README).
 
+use std::net::IpAddr;
+
 use hyper::StatusCode;
 use serde::Serialize;
 
+use crate::faults::ForbiddenReason;
+
 use crate::model::{ErrorBody, ErrorDetail, InnerError};
 use crate::token::TokenRejection;
+
+/// The region the emulator reports in headers and messages.
+pub(crate) const REGION: &str = "local";
 
 /// An answer before the common headers are added.
 #[derive(Debug, Clone)]
@@ -171,6 +178,61 @@ pub(crate) fn disabled(operation: &str) -> Answer {
     )
 }
 
+/// Who is calling, as 403 messages describe the caller.
+pub(crate) struct Caller<'a> {
+    pub app_id: Option<&'a str>,
+    pub object_id: &'a str,
+    pub issuer: &'a str,
+    pub client_address: IpAddr,
+    pub vault: &'a str,
+    pub secret: Option<&'a str>,
+}
+
+/// 403 for a refusal by firewall, network setting, RBAC or access policy,
+/// with the service's message layout (as observed; ids are the emulator's).
+pub(crate) fn forbidden(reason: ForbiddenReason, caller: &Caller) -> Answer {
+    let who = format!(
+        "appid={};oid={};iss={}",
+        caller.app_id.unwrap_or(caller.object_id),
+        caller.object_id,
+        caller.issuer
+    );
+    let vault = format!("{};location={REGION}", caller.vault);
+    let message = match reason {
+        ForbiddenReason::Firewall => format!(
+            "Client address is not authorized and caller is not a trusted service.\r\n\
+             Client address: {}\r\nCaller: {who}\r\nVault: {vault}",
+            caller.client_address
+        ),
+        ForbiddenReason::Connection => format!(
+            "Public network access is disabled and request is not from a trusted service nor \
+             via an approved private link.\r\nCaller: {who}\r\nVault: {vault}"
+        ),
+        ForbiddenReason::Rbac => format!(
+            "Caller is not authorized to perform action on resource.\r\nIf role assignments, \
+             deny assignments or role definitions were changed recently, please observe \
+             propagation time.\r\nCaller: {who}\r\nAction: \
+             'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\nResource: \
+             '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/emulator/\
+             providers/microsoft.keyvault/vaults/{}/secrets/{}'\r\nAssignment: (not found)\r\n\
+             DenyAssignmentId: null\r\nDecisionReason: null \r\nVault: {vault}\r\n",
+            caller.vault,
+            caller.secret.unwrap_or_default()
+        ),
+        ForbiddenReason::Policy => format!(
+            "The user, group or application '{who}' does not have secrets get permission on key \
+             vault '{vault}'. For help resolving this issue, please see \
+             https://go.microsoft.com/fwlink/?linkid=2125287"
+        ),
+    };
+    Answer::error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        Some(reason.inner_code()),
+        message,
+    )
+}
+
 /// 409 for a set on a soft-deleted name.
 pub(crate) fn deleted_but_recoverable(name: &str) -> Answer {
     Answer::error(
@@ -198,16 +260,31 @@ pub(crate) fn throttled(retry_after_secs: u64) -> Answer {
     .with_header("retry-after", retry_after_secs.to_string())
 }
 
-/// An injected error status with a generic body for its class.
+/// An injected error status with a generic body for its class; a 409 is
+/// the service's "being deleted" answer (as observed), which a purge or
+/// recover right after a delete receives.
 pub(crate) fn injected_status(status: StatusCode, retry_after_secs: Option<u64>) -> Answer {
-    let code = match status {
-        StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
-        StatusCode::TOO_MANY_REQUESTS => "Throttled",
-        s if s.is_server_error() => "InternalServerError",
-        _ => "BadParameter",
+    let answer = if status == StatusCode::CONFLICT {
+        Answer::error(
+            status,
+            "Conflict",
+            Some("ObjectIsBeingDeleted"),
+            "Secret is currently being deleted.".into(),
+        )
+    } else {
+        let code = match status {
+            StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
+            StatusCode::TOO_MANY_REQUESTS => "Throttled",
+            StatusCode::FORBIDDEN => "Forbidden",
+            StatusCode::UNAUTHORIZED => "Unauthorized",
+            StatusCode::NOT_FOUND => "NotFound",
+            StatusCode::REQUEST_TIMEOUT => "RequestTimeout",
+            s if s.is_server_error() => "InternalServerError",
+            _ => "BadParameter",
+        };
+        let message = format!("The emulator injected this {} answer.", status.as_u16());
+        Answer::error(status, code, None, message)
     };
-    let message = format!("The emulator injected this {} answer.", status.as_u16());
-    let answer = Answer::error(status, code, None, message);
     match retry_after_secs {
         Some(secs) => answer.with_header("retry-after", secs.to_string()),
         None => answer,
@@ -291,6 +368,40 @@ mod tests {
                 .unwrap()
                 .contains("(name/id) a/v was")
         );
+    }
+
+    #[test]
+    fn forbidden_answers_carry_the_inner_code_and_caller() {
+        let caller = Caller {
+            app_id: Some("app"),
+            object_id: "oid",
+            issuer: "https://sts.windows.net/t/",
+            client_address: "203.0.113.7".parse().unwrap(),
+            vault: "emulator",
+            secret: Some("db-password"),
+        };
+        let firewall = body(&forbidden(ForbiddenReason::Firewall, &caller));
+        assert_eq!(firewall["error"]["code"], "Forbidden");
+        assert_eq!(
+            firewall["error"]["innererror"]["code"],
+            "ForbiddenByFirewall"
+        );
+        let message = firewall["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("Client address is not authorized"));
+        assert!(
+            message.contains("\r\nClient address: 203.0.113.7\r\n"),
+            "{message}"
+        );
+        assert!(message.contains("Caller: appid=app;oid=oid;iss=https://sts.windows.net/t/"));
+        assert!(message.ends_with("Vault: emulator;location=local"));
+        for (reason, code) in [
+            (ForbiddenReason::Connection, "ForbiddenByConnection"),
+            (ForbiddenReason::Rbac, "ForbiddenByRbac"),
+            (ForbiddenReason::Policy, "ForbiddenByPolicy"),
+        ] {
+            let json = body(&forbidden(reason, &caller));
+            assert_eq!(json["error"]["innererror"]["code"], code);
+        }
     }
 
     #[test]

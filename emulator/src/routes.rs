@@ -3,8 +3,6 @@
 use hyper::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::limits;
-
 /// Names a Key Vault secrets operation, as fault rules and the request log
 /// refer to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,7 +55,6 @@ pub(crate) enum RouteError {
 /// Routes a request; a trailing `/` after a name means "latest version".
 pub(crate) fn route(method: &Method, path: &str) -> Result<RouteMatch, RouteError> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let m = method.clone();
     let found = |operation, name: Option<&str>, version: Option<&str>| {
         Ok(RouteMatch {
             operation,
@@ -65,7 +62,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<RouteMatch, RouteErro
             version: version.map(str::to_owned),
         })
     };
-    match (segments.as_slice(), m) {
+    match (segments.as_slice(), method.clone()) {
         (["secrets"] | ["secrets", ""], Method::GET) => found(Operation::ListSecrets, None, None),
         (["secrets", "restore"], Method::POST) => found(Operation::RestoreSecret, None, None),
         (["secrets", name] | ["secrets", name, ""], method) if !name.is_empty() => match method {
@@ -107,11 +104,6 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<RouteMatch, RouteErro
         }
         _ => Err(RouteError::UnknownPath),
     }
-}
-
-/// Tells whether a name taken from a path is a valid secret name.
-pub(crate) fn valid_name(name: &str) -> bool {
-    limits::is_valid_secret_name(name)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! inject faults, run the operation, add the service's headers and record
 //! the exchange.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,9 +15,10 @@ use crate::api_version;
 use crate::faults::{Fault, Injection};
 use crate::log::RecordedRequest;
 use crate::operations::{self, RequestContext};
-use crate::responses::{self, Answer};
+use crate::responses::{self, Answer, Caller};
 use crate::routes::{self, RouteError, RouteMatch};
 use crate::state::{ACCEPTED_AUDIENCES, CHALLENGE_RESOURCE, VaultState};
+use crate::token::ValidatedToken;
 
 /// The largest request body read; bigger bodies are refused unread.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -56,7 +57,7 @@ pub(crate) async fn handle(
     let had_authorization = parts.headers.contains_key(AUTHORIZATION);
     let route = routes::route(&parts.method, parts.uri.path());
 
-    let outcome = process(&state, &parts, body, &route, &authority).await;
+    let outcome = process(&state, &parts, body, &route, &authority, peer).await;
 
     let mut recorded = RecordedRequest {
         method: parts.method.to_string(),
@@ -94,6 +95,7 @@ async fn process(
     body: Incoming,
     route: &Result<RouteMatch, RouteError>,
     authority: &str,
+    peer: SocketAddr,
 ) -> Outcome {
     let mut outcome = Outcome {
         answer: None,
@@ -102,10 +104,13 @@ async fn process(
     };
     // Auth comes before anything that looks at the body: the Rust client
     // sends its first request unauthenticated and without its body.
-    if let Err(answer) = authenticate(state, parts) {
-        outcome.answer = Some(answer);
-        return outcome;
-    }
+    let caller = match authenticate(state, parts) {
+        Ok(caller) => caller,
+        Err(answer) => {
+            outcome.answer = Some(answer);
+            return outcome;
+        }
+    };
     outcome.authorized = true;
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -127,13 +132,31 @@ async fn process(
             return outcome;
         }
     };
-    outcome.injection = state
+    let (injection, answer) =
+        answer_with_faults(state, parts, route, authority, &body, &caller, peer).await;
+    outcome.injection = injection;
+    outcome.answer = answer;
+    outcome
+}
+
+/// Applies the fault plan to a routed, authorized request and answers it;
+/// `None` means "drop the connection".
+async fn answer_with_faults(
+    state: &VaultState,
+    parts: &hyper::http::request::Parts,
+    route: &RouteMatch,
+    authority: &str,
+    body: &[u8],
+    caller: &ValidatedToken,
+    peer: SocketAddr,
+) -> (Injection, Option<Answer>) {
+    let injection = state
         .faults
         .take(Some(route.operation), route.name.as_deref());
-    if let Some(latency) = outcome.injection.latency {
+    if let Some(latency) = injection.latency {
         tokio::time::sleep(latency).await;
     }
-    outcome.answer = match &outcome.injection.fault {
+    let answer = match &injection.fault {
         Some(Fault::Throttle { retry_after_secs }) => Some(responses::throttled(*retry_after_secs)),
         Some(Fault::Status {
             status,
@@ -142,15 +165,26 @@ async fn process(
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             Some(responses::injected_status(status, *retry_after_secs))
         }
+        Some(Fault::Forbidden { reason }) => {
+            let caller = Caller {
+                app_id: caller.app_id.as_deref(),
+                object_id: &caller.object_id,
+                issuer: &state.issuer.issuer(),
+                client_address: state.client_address(peer),
+                vault: &state.vault_name,
+                secret: route.name.as_deref(),
+            };
+            Some(responses::forbidden(*reason, &caller))
+        }
         Some(Fault::ConnectionReset) => None,
         Some(Fault::MalformedBody) => Some(Answer::raw(StatusCode::OK, MALFORMED_BODY.to_vec())),
         Some(Fault::Stall { stall_ms }) => {
             tokio::time::sleep(Duration::from_millis(*stall_ms)).await;
-            Some(run(state, parts, route, authority, &body))
+            Some(run(state, parts, route, authority, body))
         }
-        Some(Fault::Latency { .. }) | None => Some(run(state, parts, route, authority, &body)),
+        Some(Fault::Latency { .. }) | None => Some(run(state, parts, route, authority, body)),
     };
-    outcome
+    (injection, answer)
 }
 
 /// Checks the api-version and runs the operation.
@@ -187,7 +221,10 @@ fn run(
 }
 
 /// Validates the bearer token; the error is the 401 to send.
-fn authenticate(state: &VaultState, parts: &hyper::http::request::Parts) -> Result<(), Answer> {
+fn authenticate(
+    state: &VaultState,
+    parts: &hyper::http::request::Parts,
+) -> Result<ValidatedToken, Answer> {
     let header = parts
         .headers
         .get(AUTHORIZATION)
@@ -204,7 +241,6 @@ fn authenticate(state: &VaultState, parts: &hyper::http::request::Parts) -> Resu
     state
         .issuer
         .validate(token, &ACCEPTED_AUDIENCES)
-        .map(drop)
         .map_err(|rejection| {
             responses::invalid_token(&rejection, &state.issuer.issuer(), CHALLENGE_RESOURCE)
         })
@@ -217,9 +253,8 @@ fn build_response(
     client_request_id: Option<HeaderValue>,
 ) -> Response<Full<Bytes>> {
     let status = answer.status;
-    let mut response = Response::new(Full::new(Bytes::from(
-        answer.body.clone().unwrap_or_default(),
-    )));
+    let has_body = answer.body.is_some();
+    let mut response = Response::new(Full::new(Bytes::from(answer.body.unwrap_or_default())));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     let mut put = |name: &'static str, value: &str| {
@@ -227,7 +262,7 @@ fn build_response(
             headers.insert(HeaderName::from_static(name), value);
         }
     };
-    if answer.body.is_some() {
+    if has_body {
         put("content-type", "application/json; charset=utf-8");
     }
     put("cache-control", "no-cache");
@@ -239,12 +274,15 @@ fn build_response(
     );
     put("x-content-type-options", "nosniff");
     put("x-ms-request-id", &crate::random::guid());
-    put("x-ms-keyvault-region", "local");
+    put("x-ms-keyvault-region", responses::REGION);
     put(
         "x-ms-keyvault-service-version",
         concat!("vault-settings-emulator/", env!("CARGO_PKG_VERSION")),
     );
-    put("x-ms-keyvault-network-info", &network_info(peer));
+    put(
+        "x-ms-keyvault-network-info",
+        &network_info(state.client_address(peer)),
+    );
     if status == StatusCode::UNAUTHORIZED {
         put("www-authenticate", &state.challenge());
     }
@@ -258,18 +296,12 @@ fn build_response(
 }
 
 /// Formats `x-ms-keyvault-network-info` for the caller's address.
-fn network_info(peer: SocketAddr) -> String {
-    let ip = match peer.ip() {
-        std::net::IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
-        v4 => v4,
-    };
+fn network_info(ip: IpAddr) -> String {
     match ip {
-        std::net::IpAddr::V4(v4) => {
+        IpAddr::V4(v4) => {
             format!("conn_type=Ipv4;addr={v4};act_addr_fam=InterNetwork;")
         }
-        std::net::IpAddr::V6(v6) => {
+        IpAddr::V6(v6) => {
             format!("conn_type=Ipv6;addr={v6};act_addr_fam=InterNetworkV6;")
         }
     }
@@ -282,15 +314,11 @@ mod tests {
     #[test]
     fn network_info_matches_the_service_format() {
         assert_eq!(
-            network_info("127.0.0.1:5000".parse().unwrap()),
+            network_info("127.0.0.1".parse().unwrap()),
             "conn_type=Ipv4;addr=127.0.0.1;act_addr_fam=InterNetwork;"
         );
         assert_eq!(
-            network_info("[::ffff:127.0.0.1]:5000".parse().unwrap()),
-            "conn_type=Ipv4;addr=127.0.0.1;act_addr_fam=InterNetwork;"
-        );
-        assert_eq!(
-            network_info("[::1]:5000".parse().unwrap()),
+            network_info("::1".parse().unwrap()),
             "conn_type=Ipv6;addr=::1;act_addr_fam=InterNetworkV6;"
         );
     }

@@ -235,7 +235,7 @@ impl SecretStore {
     }
 
     /// Adds a new version, creating the secret if needed; names are assumed
-    /// to be valid already.
+    /// to be valid already. Fails only for names of soft-deleted secrets.
     pub(crate) fn set(
         &mut self,
         name: &str,
@@ -266,13 +266,10 @@ impl SecretStore {
                 name: name.into(),
                 versions: Vec::new(),
             });
+        let index = secret.versions.len();
         secret.versions.push(version);
         let secret = &*secret;
-        let latest = secret.versions.last().ok_or(StoreError::NotFound {
-            name: name.into(),
-            version: None,
-        })?;
-        Ok((secret, latest))
+        Ok((secret, &secret.versions[index]))
     }
 
     /// Finds an active secret and one of its versions (latest for `None`).

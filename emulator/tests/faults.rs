@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use azure_core::error::ErrorKind;
 use common::http_error;
-use vault_settings_emulator::{Emulator, Fault, FaultPlan, FaultRule, Operation};
+use vault_settings_emulator::{Emulator, Fault, FaultPlan, FaultRule, ForbiddenReason, Operation};
 
 fn faulted(emulator: &Emulator) -> Vec<Option<Fault>> {
     emulator
@@ -225,4 +225,54 @@ async fn the_challenge_is_never_faulted_and_plans_load_from_files() {
     assert_eq!(log[1].status, Some(503));
     assert_eq!(log[2].status, Some(200));
     assert_eq!(emulator.faults().plan().rules[0].times, Some(0));
+}
+
+#[tokio::test]
+async fn a_firewall_refusal_names_the_reported_client_address_until_cleared() {
+    let plan = FaultPlan::new().rule(FaultRule::new(Fault::forbidden(ForbiddenReason::Firewall)));
+    let emulator = Emulator::builder()
+        .seed("a", "x")
+        .faults(plan)
+        .client_address("203.0.113.7".parse().unwrap())
+        .start()
+        .await
+        .unwrap();
+    let client = emulator.secret_client().unwrap();
+    let error = client.get_secret("a", None).await.unwrap_err();
+    // The real message has CRLF line breaks, i.e. JSON escapes, which
+    // azure_core 1.1 cannot parse into its borrowed `&str` fields: its
+    // `error_code` falls back to the status text and only the raw body
+    // holds the inner code.
+    assert_eq!(
+        http_error(&error),
+        (403, Some("403".into()), Some("ForbiddenByFirewall".into()))
+    );
+    let ErrorKind::HttpResponse {
+        raw_response: Some(raw),
+        ..
+    } = error.kind()
+    else {
+        panic!("no raw response");
+    };
+    let info = raw
+        .headers()
+        .get_optional_str(&"x-ms-keyvault-network-info".into());
+    assert_eq!(
+        info,
+        Some("conn_type=Ipv4;addr=203.0.113.7;act_addr_fam=InterNetwork;")
+    );
+    assert!(
+        error.to_string().contains("Client address: 203.0.113.7"),
+        "{error}"
+    );
+    assert_eq!(faulted(&emulator).len(), 1, "403 is not retried");
+
+    emulator.faults().clear();
+    let secret = client
+        .get_secret("a", None)
+        .await
+        .unwrap()
+        .into_model()
+        .unwrap();
+    assert_eq!(secret.value.as_deref(), Some("x"));
 }

@@ -71,7 +71,7 @@ async fn python_sdk_conformance() {
     let ca_file = dir.path().join("emulator-ca.pem");
     std::fs::write(&ca_file, emulator.ca_pem()).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/conformance.py");
-    let vault_url = format!("https://127.0.0.1:{}", emulator.addr().port());
+    let vault_url = emulator.loopback_url();
 
     let child = Command::new(&python)
         .arg(&script)

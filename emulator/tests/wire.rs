@@ -295,4 +295,8 @@ async fn put_secret_validates_like_the_service() {
         .unwrap_err();
     assert!(matches!(error, EmulatorError::ValueTooLarge { .. }));
     assert!(!error.to_string().contains("xxx"));
+    let client = emulator.secret_client().unwrap();
+    client.delete_secret("ok-name", None).await.unwrap();
+    let error = emulator.put_secret("OK-NAME", "v2").unwrap_err();
+    assert!(matches!(error, EmulatorError::SecretDeleted(_)), "{error}");
 }

@@ -175,6 +175,10 @@ fn build(input: &Input, value: &Ident) -> TokenStream {
 
 /// Names a local of the generated code: prefixed `__` and hygienic, so that neither
 /// field names nor names used in `default` expressions can collide with it.
+///
+/// A constant, static or unit struct of the same name in the struct's module still breaks
+/// the `let` (a pattern resolves such items even across hygiene); `__`-prefixed names are
+/// reserved for generated code by convention, as in other derives.
 fn local(name: &str) -> Ident {
     format_ident!("__{name}", span = Span::mixed_site())
 }

@@ -280,7 +280,9 @@ mod tests {
         assert_eq!(port, 8080);
         // The borrow is what generated code writes; it selects the parser.
         #[allow(clippy::needless_borrow)]
-        let token = (&Parse::<SecretString>::new()).parse_setting("s3cr3t").unwrap();
+        let token = (&Parse::<SecretString>::new())
+            .parse_setting("s3cr3t")
+            .unwrap();
         assert_eq!(token.expose_secret(), "s3cr3t");
         let err = (&Parse::<u16>::new()).parse_setting("").unwrap_err();
         assert_eq!(err.type_name, "u16");

@@ -107,7 +107,10 @@ impl Loader {
         K: Into<String>,
         V: Into<String>,
     {
-        let map = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let map = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         self.environment = Environment::Map(Arc::new(map));
         self
     }
@@ -175,7 +178,10 @@ impl Loader {
         self.deadline
     }
 
-    pub(crate) async fn resolve(&self, fields: &'static [FieldSpec]) -> Result<Resolution, LoadError> {
+    pub(crate) async fn resolve(
+        &self,
+        fields: &'static [FieldSpec],
+    ) -> Result<Resolution, LoadError> {
         let started = Instant::now();
         let sources = Sources::gather(
             self.environment.clone(),
@@ -215,7 +221,11 @@ impl Loader {
             Ok(None) => return Slot::Plain(value),
             Err(err) => {
                 let detail = format!("invalid reference `{}`: {err}", value.as_str());
-                plan.fail(index, spec, SettingError::new(ErrorKind::BadReference, detail));
+                plan.fail(
+                    index,
+                    spec,
+                    SettingError::new(ErrorKind::BadReference, detail),
+                );
                 return Slot::Failed;
             }
         };
@@ -224,12 +234,19 @@ impl Loader {
                 "holds the reference `@kv:{reference}` but field `{}` is not marked `#[kv]`; mark it `#[kv]` or give it a plain value",
                 spec.field
             );
-            plan.fail(index, spec, SettingError::new(ErrorKind::ReferenceOnPlainField, detail));
+            plan.fail(
+                index,
+                spec,
+                SettingError::new(ErrorKind::ReferenceOnPlainField, detail),
+            );
             return Slot::Failed;
         }
         if let Some(host) = reference.vault_host() {
             let allowed = is_known_vault_host(host)
-                || self.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
+                || self
+                    .allowed_hosts
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(host));
             if !allowed {
                 let detail = format!(
                     "`{host}` is not a Key Vault host of a known Azure cloud; allow it with `Loader::allow_vault_host`"
@@ -244,7 +261,12 @@ impl Loader {
         Slot::Failed
     }
 
-    async fn fetch_all(&self, plan: &mut Plan, fields: &'static [FieldSpec], sources: &Sources) -> usize {
+    async fn fetch_all(
+        &self,
+        plan: &mut Plan,
+        fields: &'static [FieldSpec],
+        sources: &Sources,
+    ) -> usize {
         if plan.wanted.is_empty() {
             return 0;
         }
@@ -254,15 +276,17 @@ impl Loader {
                 let wanted = std::mem::take(&mut plan.wanted);
                 for (reference, indexes) in wanted {
                     for index in indexes {
-                        let failure = SettingError::new(failure.kind(), failure.detail().to_owned())
-                            .with_secret(reference.to_string());
+                        let failure =
+                            SettingError::new(failure.kind(), failure.detail().to_owned())
+                                .with_secret(reference.to_string());
                         plan.fail(index, &fields[index], failure);
                     }
                 }
                 return 0;
             }
         };
-        let wanted: Vec<(SecretRef, Vec<usize>)> = std::mem::take(&mut plan.wanted).into_iter().collect();
+        let wanted: Vec<(SecretRef, Vec<usize>)> =
+            std::mem::take(&mut plan.wanted).into_iter().collect();
         let mut results: Vec<Option<Result<SecretValue, StoreError>>> = Vec::new();
         results.resize_with(wanted.len(), || None);
         let fetches = futures::stream::iter(wanted.iter().enumerate())
@@ -290,7 +314,10 @@ impl Loader {
         let default_vault = self.default_vault_host(sources);
         let mut fetched = 0;
         for ((reference, indexes), result) in wanted.iter().zip(results) {
-            let vault = reference.vault_host().map(str::to_owned).or_else(|| default_vault.clone());
+            let vault = reference
+                .vault_host()
+                .map(str::to_owned)
+                .or_else(|| default_vault.clone());
             match result {
                 Some(Ok(value)) => {
                     fetched += 1;
@@ -302,8 +329,9 @@ impl Loader {
                 Some(Err(err)) => {
                     let err = Arc::new(err);
                     for &index in indexes {
-                        let failure = SettingError::from_store(&err, reference.to_string(), vault.clone())
-                            .with_source(SharedStoreError(err.clone()));
+                        let failure =
+                            SettingError::from_store(&err, reference.to_string(), vault.clone())
+                                .with_source(SharedStoreError(err.clone()));
                         plan.fail(index, &fields[index], failure);
                     }
                 }
@@ -323,7 +351,13 @@ impl Loader {
         fetched
     }
 
-    fn warn_if_expired(&self, value: &SecretValue, reference: &SecretRef, indexes: &[usize], fields: &[FieldSpec]) {
+    fn warn_if_expired(
+        &self,
+        value: &SecretValue,
+        reference: &SecretRef,
+        indexes: &[usize],
+        fields: &[FieldSpec],
+    ) {
         let Some(expires) = value.expires() else {
             return;
         };
@@ -341,7 +375,10 @@ impl Loader {
     }
 
     fn default_vault_host(&self, sources: &Sources) -> Option<String> {
-        let url = self.vault_url.clone().or_else(|| sources.get(KEY_VAULT_URL).map(|(v, _)| v.to_string()))?;
+        let url = self
+            .vault_url
+            .clone()
+            .or_else(|| sources.get(KEY_VAULT_URL).map(|(v, _)| v.to_string()))?;
         url::Url::parse(&url).ok()?.host_str().map(str::to_owned)
     }
 
@@ -361,7 +398,10 @@ impl Loader {
                 }
             },
         };
-        let mut built = self.built.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut built = self
+            .built
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((built_url, store)) = built.as_ref()
             && *built_url == url
         {
@@ -375,7 +415,10 @@ impl Loader {
             builder = builder.client_options(options.clone());
         }
         let store: Arc<dyn SecretStore> = Arc::new(builder.build().map_err(|err| {
-            SettingError::new(ErrorKind::Config, format!("cannot use KEY_VAULT_URL: {err}"))
+            SettingError::new(
+                ErrorKind::Config,
+                format!("cannot use KEY_VAULT_URL: {err}"),
+            )
         })?);
         *built = Some((url, store.clone()));
         Ok(store)

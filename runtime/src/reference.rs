@@ -80,7 +80,9 @@ pub enum NameError {
     #[error("secret name is {0} characters long; Key Vault allows at most 127")]
     TooLong(usize),
     /// The name has a character outside ASCII letters, digits and `-`.
-    #[error("secret name `{name}` has {found:?}; Key Vault allows only ASCII letters, digits and `-`{hint}")]
+    #[error(
+        "secret name `{name}` has {found:?}; Key Vault allows only ASCII letters, digits and `-`{hint}"
+    )]
     Character {
         /// The offending name.
         name: String,
@@ -169,7 +171,10 @@ pub fn validate_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if let Some(found) = name.chars().find(|c| !c.is_ascii_alphanumeric() && *c != '-') {
+    if let Some(found) = name
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() && *c != '-')
+    {
         let hint = if found == '_' {
             format!("; did you mean `{}`", name.replace('_', "-"))
         } else {
@@ -272,7 +277,11 @@ fn parse_app_service(rest: &str) -> Result<SecretRef, ReferenceError> {
     build(secret_name, version, Some(vault))
 }
 
-fn build(name: &str, version: Option<&str>, vault: Option<Url>) -> Result<SecretRef, ReferenceError> {
+fn build(
+    name: &str,
+    version: Option<&str>,
+    vault: Option<Url>,
+) -> Result<SecretRef, ReferenceError> {
     validate_name(name)?;
     if let Some(version) = version {
         let hex = version.len() == 32 && version.bytes().all(|b| b.is_ascii_hexdigit());
@@ -302,12 +311,21 @@ mod tests {
     const V1: &str = "0123456789abcdef0123456789abcdef";
 
     fn parse(text: &str) -> SecretRef {
-        SecretRef::parse(text).expect("parses").expect("is a reference")
+        SecretRef::parse(text)
+            .expect("parses")
+            .expect("is a reference")
     }
 
     #[test]
     fn plain_values_are_not_references() {
-        for text in ["", "hello", "kv:x", "@kvx:foo", " @kv:x", "ping @kv:x later"] {
+        for text in [
+            "",
+            "hello",
+            "kv:x",
+            "@kvx:foo",
+            " @kv:x",
+            "ping @kv:x later",
+        ] {
             assert_eq!(SecretRef::parse(text), Ok(None), "{text:?}");
         }
     }
@@ -327,14 +345,19 @@ mod tests {
         let other = parse("@kv:https://other.vault.azure.net/secrets/api-key");
         assert_eq!(other.vault_host(), Some("other.vault.azure.net"));
         assert_eq!(other.version(), None);
-        let pinned = parse(&format!("@kv:https://other.vault.azure.net/secrets/api-key/{V1}"));
+        let pinned = parse(&format!(
+            "@kv:https://other.vault.azure.net/secrets/api-key/{V1}"
+        ));
         assert_eq!(pinned.version(), Some(V1));
         assert_eq!(
             pinned.to_string(),
             format!("https://other.vault.azure.net/secrets/api-key/{V1}")
         );
         let port = parse("@kv:https://emulator.vault.localhost:8443/secrets/a");
-        assert_eq!(port.vault().map(Url::as_str), Some("https://emulator.vault.localhost:8443/"));
+        assert_eq!(
+            port.vault().map(Url::as_str),
+            Some("https://emulator.vault.localhost:8443/")
+        );
     }
 
     #[test]
@@ -362,7 +385,10 @@ mod tests {
     #[test]
     fn underscore_names_suggest_the_dashed_form() {
         let err = SecretRef::parse("@kv:github_token").unwrap_err();
-        assert!(err.to_string().contains("did you mean `github-token`"), "{err}");
+        assert!(
+            err.to_string().contains("did you mean `github-token`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -377,7 +403,10 @@ mod tests {
     #[test]
     fn variable_names_map_to_secret_names() {
         assert_eq!(secret_name_for_var("GITHUB_TOKEN"), "github-token");
-        assert_eq!(secret_name_for_var("COSMOSDB_PRIMARY_KEY"), "cosmosdb-primary-key");
+        assert_eq!(
+            secret_name_for_var("COSMOSDB_PRIMARY_KEY"),
+            "cosmosdb-primary-key"
+        );
     }
 
     #[test]

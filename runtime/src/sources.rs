@@ -99,7 +99,8 @@ impl Sources {
         let Some(path) = path else {
             return Ok(sources);
         };
-        if !required && matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+        if !required
+            && matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
         {
             return Ok(sources);
         }
@@ -125,7 +126,11 @@ impl Sources {
 
     /// The value of `name` and where it came from.
     pub fn get(&self, name: &str) -> Option<(Zeroizing<String>, Origin)> {
-        let from_env = || self.environment.get(name).map(|v| (Zeroizing::new(v), Origin::Environment));
+        let from_env = || {
+            self.environment
+                .get(name)
+                .map(|v| (Zeroizing::new(v), Origin::Environment))
+        };
         let from_file = || {
             self.file.get(name).map(|v| {
                 let origin = Origin::File {

@@ -154,7 +154,9 @@ impl StoreErrorKind {
             StoreErrorKind::NotFound => {
                 "create the secret, or fix the name or version in the reference"
             }
-            StoreErrorKind::Disabled => "enable the secret, or point the reference at an enabled version",
+            StoreErrorKind::Disabled => {
+                "enable the secret, or point the reference at an enabled version"
+            }
             StoreErrorKind::ForbiddenByFirewall { .. } => {
                 "add this machine's address to the vault's network rules, or set KEY_VAULT_RG so it can be added automatically"
             }
@@ -169,7 +171,9 @@ impl StoreErrorKind {
             }
             StoreErrorKind::Throttled => "reduce the request rate or try again later",
             StoreErrorKind::Network => "check KEY_VAULT_URL and the network path to the vault",
-            StoreErrorKind::Timeout => "check the network path to the vault, or raise the load deadline",
+            StoreErrorKind::Timeout => {
+                "check the network path to the vault, or raise the load deadline"
+            }
             StoreErrorKind::InvalidRequest => "check KEY_VAULT_URL and the reference",
             StoreErrorKind::Other => "see the cause below",
         }
@@ -224,6 +228,8 @@ impl fmt::Display for StoreError {
 
 impl StdError for StoreError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }

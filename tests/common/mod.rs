@@ -3,10 +3,12 @@
 
 #![allow(dead_code)]
 
+pub mod logs;
+
 use std::{path::PathBuf, time::Duration};
 
 use vault_settings::Loader;
-use vault_settings_emulator::{Emulator, RecordedRequest};
+use vault_settings_emulator::{Emulator, Fault, FaultRule, RecordedRequest};
 
 /// Starts a fresh emulator on 127.0.0.1 with a per-run certificate.
 pub async fn vault() -> Emulator {
@@ -24,6 +26,16 @@ pub fn loader(vault: &Emulator, vars: &[(&str, &str)]) -> Loader {
         .client_options(vault.client_options())
         .allow_vault_host(vault.host())
         .deadline(Duration::from_secs(20))
+}
+
+/// Stores a secret without going through HTTP and returns its version.
+pub fn put(vault: &Emulator, name: &str, value: &str) -> String {
+    vault.put_secret(name, value).expect("the secret is stored")
+}
+
+/// Delays every answer of the vault by `delay`.
+pub fn slow_down(vault: &Emulator, delay: Duration) {
+    vault.faults().push(FaultRule::new(Fault::latency(delay)));
 }
 
 /// Writes `text` as a `.env` file in a new temporary directory.
@@ -45,10 +57,18 @@ pub fn authorized_gets(vault: &Emulator) -> Vec<RecordedRequest> {
 
 /// The requests answered with the 401 challenge.
 pub fn challenges(vault: &Emulator) -> usize {
-    vault.requests().iter().filter(|r| !r.had_authorization && r.status == 401).count()
+    vault
+        .requests()
+        .iter()
+        .filter(|r| !r.had_authorization && r.status == Some(401))
+        .count()
 }
 
 /// Every request the vault saw for secrets (any method, any outcome).
 pub fn secret_requests(vault: &Emulator) -> usize {
-    vault.requests().iter().filter(|r| r.path.starts_with("/secrets")).count()
+    vault
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/secrets"))
+        .count()
 }

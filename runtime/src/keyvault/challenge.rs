@@ -52,7 +52,12 @@ impl ChallengeGate {
         self.scope.read().ok().and_then(|scope| scope.clone())
     }
 
-    async fn authorize(&self, ctx: &Context<'_>, request: &mut Request, scope: &str) -> azure_core::Result<()> {
+    async fn authorize(
+        &self,
+        ctx: &Context<'_>,
+        request: &mut Request,
+        scope: &str,
+    ) -> azure_core::Result<()> {
         let mut cached = self.token.lock().await;
         let fresh = cached
             .as_ref()
@@ -86,7 +91,12 @@ impl ChallengeGate {
 
 #[async_trait]
 impl Policy for ChallengeGate {
-    async fn send(&self, ctx: &Context, request: &mut Request, next: &[Arc<dyn Policy>]) -> PolicyResult {
+    async fn send(
+        &self,
+        ctx: &Context,
+        request: &mut Request,
+        next: &[Arc<dyn Policy>],
+    ) -> PolicyResult {
         let Some((policy, rest)) = next.split_first() else {
             return policy_chain_end();
         };
@@ -94,7 +104,10 @@ impl Policy for ChallengeGate {
         if !unauthenticated {
             return policy.send(ctx, request, rest).await;
         }
-        let bodiless = matches!(request.method(), Method::Get | Method::Head | Method::Delete);
+        let bodiless = matches!(
+            request.method(),
+            Method::Get | Method::Head | Method::Delete
+        );
         let _leg = self.leg.lock().await;
         if let (true, Some(scope)) = (bodiless, self.known_scope()) {
             drop(_leg);
@@ -121,7 +134,10 @@ fn policy_chain_end() -> PolicyResult {
 /// Reads `scope="…"` or `resource="…"` (as `resource/.default`) from a
 /// Bearer challenge.
 pub(crate) fn scope_from_challenge(challenge: &str) -> Option<String> {
-    let params = challenge.trim_start().strip_prefix("Bearer").unwrap_or(challenge);
+    let params = challenge
+        .trim_start()
+        .strip_prefix("Bearer")
+        .unwrap_or(challenge);
     for part in params.split(',') {
         let Some((key, value)) = part.trim().split_once('=') else {
             continue;
@@ -156,9 +172,15 @@ mod tests {
     #[test]
     fn scopes_come_from_either_challenge_form() {
         let resource = r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.azure.net""#;
-        assert_eq!(scope_from_challenge(resource).as_deref(), Some("https://vault.azure.net/.default"));
+        assert_eq!(
+            scope_from_challenge(resource).as_deref(),
+            Some("https://vault.azure.net/.default")
+        );
         let scope = r#"Bearer authorization="https://login.microsoftonline.com/t", scope="https://vault.azure.net/.default""#;
-        assert_eq!(scope_from_challenge(scope).as_deref(), Some("https://vault.azure.net/.default"));
+        assert_eq!(
+            scope_from_challenge(scope).as_deref(),
+            Some("https://vault.azure.net/.default")
+        );
         assert_eq!(scope_from_challenge("Bearer realm=\"x\""), None);
     }
 
@@ -168,6 +190,9 @@ mod tests {
         assert!(resource_matches("https://vault.azure.net/.default", &url));
         assert!(!resource_matches("https://evil.example/.default", &url));
         let local = Url::parse("https://127.0.0.1:8443/secrets/a/").unwrap();
-        assert!(!resource_matches("https://vault.azure.net/.default", &local));
+        assert!(!resource_matches(
+            "https://vault.azure.net/.default",
+            &local
+        ));
     }
 }

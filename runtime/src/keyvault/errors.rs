@@ -35,7 +35,12 @@ pub(crate) fn classify(error: Error) -> StoreError {
                 .as_ref()
                 .and_then(|raw| raw.headers().get_optional_str(&NETWORK_INFO))
                 .and_then(network_info_address);
-            let kind = classify_status(*status, error_code.as_deref(), inner.as_deref(), client_address);
+            let kind = classify_status(
+                *status,
+                error_code.as_deref(),
+                inner.as_deref(),
+                client_address,
+            );
             (kind, message)
         }
         ErrorKind::Credential => (StoreErrorKind::Unauthenticated, error_chain(&error)),
@@ -100,21 +105,41 @@ mod tests {
 
     #[test]
     fn forbidden_answers_are_told_apart_by_inner_code() {
-        let forbidden = |inner| classify_status(StatusCode::Forbidden, Some("Forbidden"), inner, None);
+        let forbidden =
+            |inner| classify_status(StatusCode::Forbidden, Some("Forbidden"), inner, None);
         assert_eq!(forbidden(Some("SecretDisabled")), StoreErrorKind::Disabled);
-        assert_eq!(forbidden(Some("ForbiddenByConnection")), StoreErrorKind::ForbiddenByConnection);
-        assert_eq!(forbidden(Some("ForbiddenByRbac")), StoreErrorKind::AccessDenied);
+        assert_eq!(
+            forbidden(Some("ForbiddenByConnection")),
+            StoreErrorKind::ForbiddenByConnection
+        );
+        assert_eq!(
+            forbidden(Some("ForbiddenByRbac")),
+            StoreErrorKind::AccessDenied
+        );
         assert_eq!(forbidden(None), StoreErrorKind::AccessDenied);
         assert_eq!(
-            classify_status(StatusCode::Forbidden, Some("Forbidden"), Some("ForbiddenByFirewall"), Some("1.2.3.4".into())),
-            StoreErrorKind::ForbiddenByFirewall { client_address: Some("1.2.3.4".into()) }
+            classify_status(
+                StatusCode::Forbidden,
+                Some("Forbidden"),
+                Some("ForbiddenByFirewall"),
+                Some("1.2.3.4".into())
+            ),
+            StoreErrorKind::ForbiddenByFirewall {
+                client_address: Some("1.2.3.4".into())
+            }
         );
     }
 
     #[test]
     fn network_info_gives_the_caller_address() {
         let info = "conn_type=Ipv4;addr=131.107.174.140;act_addr_fam=InterNetwork;";
-        assert_eq!(network_info_address(info).as_deref(), Some("131.107.174.140"));
-        assert_eq!(network_info_address("conn_type=PrivateLink;private_endpoint=x"), None);
+        assert_eq!(
+            network_info_address(info).as_deref(),
+            Some("131.107.174.140")
+        );
+        assert_eq!(
+            network_info_address("conn_type=PrivateLink;private_endpoint=x"),
+            None
+        );
     }
 }

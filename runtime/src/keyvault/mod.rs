@@ -30,8 +30,6 @@ use crate::{
     tls,
 };
 
-
-
 /// Reads and writes secrets in Azure Key Vault.
 pub struct KeyVaultStore {
     vault: Url,
@@ -66,7 +64,10 @@ impl KeyVaultStore {
     fn client(&self, vault: Option<&Url>) -> Result<Arc<SecretClient>, StoreError> {
         let vault = vault.unwrap_or(&self.vault);
         let key = origin(vault);
-        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
@@ -74,10 +75,14 @@ impl KeyVaultStore {
         let verify = options.verify_challenge_resource.unwrap_or(true);
         let gate = challenge::ChallengeGate::new(self.credential.clone(), verify);
         options.client_options.per_try_policies.push(Arc::new(gate));
-        let client = SecretClient::new(&key, self.credential.clone(), Some(options)).map_err(|err| {
-            StoreError::new(StoreErrorKind::InvalidRequest, format!("cannot create a client for `{key}`"))
+        let client =
+            SecretClient::new(&key, self.credential.clone(), Some(options)).map_err(|err| {
+                StoreError::new(
+                    StoreErrorKind::InvalidRequest,
+                    format!("cannot create a client for `{key}`"),
+                )
                 .with_source(err)
-        })?;
+            })?;
         let client = Arc::new(client);
         clients.insert(key, client.clone());
         Ok(client)
@@ -102,11 +107,16 @@ impl KeyVaultStoreBuilder {
     pub fn build(self) -> Result<KeyVaultStore, StoreError> {
         tls::install_crypto_provider();
         let invalid = |why: &str| {
-            StoreError::new(StoreErrorKind::InvalidRequest, format!("`{}` {why}", self.vault))
+            StoreError::new(
+                StoreErrorKind::InvalidRequest,
+                format!("`{}` {why}", self.vault),
+            )
         };
         let vault = Url::parse(self.vault.trim()).map_err(|_| invalid("is not a URL"))?;
         if vault.scheme() != "https" {
-            return Err(invalid("is not an https URL; Key Vault is only reachable over HTTPS"));
+            return Err(invalid(
+                "is not an https URL; Key Vault is only reachable over HTTPS",
+            ));
         }
         if vault.host_str().is_none() {
             return Err(invalid("has no host"));
@@ -114,15 +124,19 @@ impl KeyVaultStoreBuilder {
         let mut options = self.options.unwrap_or_default();
         if options.client_options.transport.is_none() {
             let client = tls::default_http_client().map_err(|err| {
-                StoreError::new(StoreErrorKind::Other, "cannot build the HTTP client").with_source(err)
+                StoreError::new(StoreErrorKind::Other, "cannot build the HTTP client")
+                    .with_source(err)
             })?;
             options.client_options.transport = Some(Transport::new(Arc::new(client)));
         }
         let credential = match self.credential {
             Some(credential) => credential,
             None => default_credential().map_err(|err| {
-                StoreError::new(StoreErrorKind::Unauthenticated, "cannot set up the default credential")
-                    .with_source(err)
+                StoreError::new(
+                    StoreErrorKind::Unauthenticated,
+                    "cannot set up the default credential",
+                )
+                .with_source(err)
             })?,
         };
         Ok(KeyVaultStore {
@@ -164,7 +178,10 @@ impl SecretStore for KeyVaultStore {
             ..Default::default()
         };
         let body = parameters.try_into().map_err(errors::classify)?;
-        let response = client.set_secret(name, body, None).await.map_err(errors::classify)?;
+        let response = client
+            .set_secret(name, body, None)
+            .await
+            .map_err(errors::classify)?;
         let secret = response.into_model().map_err(errors::classify)?;
         let version = secret.resource_id().ok().and_then(|id| id.version);
         Ok(StoredVersion {

@@ -3,7 +3,7 @@
 
 // Each item below shadows a name that a careless expansion would pick up: prelude types,
 // primitive `str`, and the derive's own local names.
-#![allow(dead_code, non_camel_case_types, non_upper_case_globals)]
+#![allow(dead_code, non_camel_case_types, non_snake_case)]
 
 use vault_settings::{SecretString, VaultSettings};
 
@@ -19,7 +19,9 @@ mod core {}
 mod std {}
 
 /// A default that the expansion's own `__r` local must not shadow.
-const __r: u16 = 7;
+fn __r() -> u16 {
+    7
+}
 
 /// Settings whose field names match the expansion's locals and well-known paths.
 #[derive(VaultSettings)]
@@ -30,10 +32,9 @@ pub struct Colliding {
     /// Reads `HY_STD`.
     pub std: ::std::string::String,
     /// Reads `HY_OPTION`.
-    #[allow(non_snake_case)]
     pub Option: ::core::option::Option<u16>,
-    /// Reads `HY___R`, defaulting to the crate's `__r` constant.
-    #[setting(default = __r)]
+    /// Reads `HY___R`, defaulting to the crate's `__r` function.
+    #[setting(default = __r())]
     pub __r: u16,
     /// Reads `HY___LOADER`.
     pub __loader: ::std::string::String,

@@ -89,7 +89,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let settings = Settings::load_with(&loader).await?;
     let elapsed = started.elapsed();
 
-    println!("loaded {} from {source}", env_file.display());
+    println!("loaded examples/quickstart.env from {source}");
     println!(
         "  github_token          = {}",
         redacted(&settings.github_token)

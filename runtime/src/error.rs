@@ -45,6 +45,8 @@ pub enum ErrorKind {
     Network,
     /// The load deadline passed before the secret arrived.
     Timeout,
+    /// The vault kept answering with server errors.
+    Unavailable,
     /// The `.env` file could not be read or parsed.
     EnvFile,
     /// The vault configuration (such as `KEY_VAULT_URL`) is invalid.
@@ -65,6 +67,7 @@ impl ErrorKind {
             StoreErrorKind::Throttled => ErrorKind::Throttled,
             StoreErrorKind::Network => ErrorKind::Network,
             StoreErrorKind::Timeout => ErrorKind::Timeout,
+            StoreErrorKind::Unavailable => ErrorKind::Unavailable,
             StoreErrorKind::InvalidRequest => ErrorKind::Config,
             _ => ErrorKind::Other,
         }
@@ -111,14 +114,29 @@ impl SettingError {
         let kind = ErrorKind::from_store(error.kind());
         let advice = error.kind().advice();
         let mut detail = error.kind().describe().to_owned();
-        if let StoreErrorKind::ForbiddenByFirewall {
-            client_address: Some(addr),
-        } = error.kind()
-        {
-            detail.push_str(&format!(" (client address {addr})"));
+        match error.kind() {
+            StoreErrorKind::ForbiddenByFirewall {
+                client_address: Some(addr),
+            } => detail.push_str(&format!(" (client address {addr})")),
+            // For these kinds the store's own message is the useful part: the
+            // credential chain's report, the transport's reason.
+            StoreErrorKind::Unauthenticated
+            | StoreErrorKind::Network
+            | StoreErrorKind::Unavailable
+            | StoreErrorKind::InvalidRequest
+            | StoreErrorKind::Other
+                if !error.message().is_empty() =>
+            {
+                detail.push_str(": ");
+                detail.push_str(error.message());
+            }
+            _ => {}
         }
-        detail.push_str("; ");
-        detail.push_str(advice);
+        // A multi-line report (the credential chain's) carries its own hints.
+        if !detail.contains('\n') {
+            detail.push_str("; ");
+            detail.push_str(advice);
+        }
         let mut failure = SettingError::new(kind, detail);
         failure.inner.secret = Some(secret);
         failure.inner.vault = vault;

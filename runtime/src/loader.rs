@@ -15,6 +15,7 @@ use futures::StreamExt;
 use time::OffsetDateTime;
 
 use crate::{
+    credential::EnvVars,
     derive::{FieldSpec, Resolution, Slot},
     error::{ErrorKind, LoadError, SettingError},
     keyvault::KeyVaultStore,
@@ -289,9 +290,13 @@ impl Loader {
             std::mem::take(&mut plan.wanted).into_iter().collect();
         let mut results: Vec<Option<Result<SecretValue, StoreError>>> = Vec::new();
         results.resize_with(wanted.len(), || None);
-        let fetches = futures::stream::iter(wanted.iter().enumerate())
-            .map(|(i, (reference, _))| {
-                let store = &store;
+        // The stream's items are plain indexes: items that borrow would make
+        // the load future lose `Send` (a higher-ranked lifetime limitation).
+        let wanted_ref = &wanted;
+        let store_ref = &store;
+        let fetches = futures::stream::iter(0..wanted.len())
+            .map(move |i| {
+                let reference = &wanted_ref[i].0;
                 async move {
                     tracing::debug!(
                         target: LOG_TARGET,
@@ -299,7 +304,7 @@ impl Loader {
                         vault = reference.vault_host().unwrap_or("default"),
                         "fetching secret"
                     );
-                    (i, store.get(reference).await)
+                    (i, store_ref.get(reference).await)
                 }
             })
             .buffer_unordered(self.concurrency);
@@ -413,6 +418,10 @@ impl Loader {
         }
         if let Some(options) = &self.client_options {
             builder = builder.client_options(options.clone());
+        }
+        if let Environment::Map(map) = &self.environment {
+            let vars = map.iter().fold(EnvVars::new(), |vars, (k, v)| vars.with(k, v));
+            builder = builder.env_vars(vars);
         }
         let store: Arc<dyn SecretStore> = Arc::new(builder.build().map_err(|err| {
             SettingError::new(

@@ -124,6 +124,8 @@ pub enum StoreErrorKind {
     Network,
     /// The request did not finish in time.
     Timeout,
+    /// The vault answered with a server error (5xx) and retries ran out.
+    Unavailable,
     /// The vault URL or the request was invalid.
     InvalidRequest,
     /// Any other failure.
@@ -143,6 +145,7 @@ impl StoreErrorKind {
             StoreErrorKind::Throttled => "throttled",
             StoreErrorKind::Network => "network error",
             StoreErrorKind::Timeout => "timed out",
+            StoreErrorKind::Unavailable => "the vault is unavailable",
             StoreErrorKind::InvalidRequest => "invalid request",
             StoreErrorKind::Other => "failed",
         }
@@ -158,7 +161,7 @@ impl StoreErrorKind {
                 "enable the secret, or point the reference at an enabled version"
             }
             StoreErrorKind::ForbiddenByFirewall { .. } => {
-                "add this machine's address to the vault's network rules, or set KEY_VAULT_RG so it can be added automatically"
+                "add this machine's public address to the vault's network rules (Networking, Firewall)"
             }
             StoreErrorKind::ForbiddenByConnection => {
                 "enable public network access on the vault, or call it through its private endpoint"
@@ -174,6 +177,7 @@ impl StoreErrorKind {
             StoreErrorKind::Timeout => {
                 "check the network path to the vault, or raise the load deadline"
             }
+            StoreErrorKind::Unavailable => "try again later; the client already retried",
             StoreErrorKind::InvalidRequest => "check KEY_VAULT_URL and the reference",
             StoreErrorKind::Other => "see the cause below",
         }

@@ -8,12 +8,12 @@
 //! of [`crate::EmulatorCredential`]. Point a credential at the server with
 //! the variables the Azure SDKs read:
 //!
-//! | variable | value |
-//! |---|---|
-//! | `AZURE_AUTHORITY_HOST` | [`IdentityServer::authority_host`] (trust the emulator's CA) |
-//! | `AZURE_TENANT_ID` | [`IdentityServer::tenant_id`] |
-//! | `IDENTITY_ENDPOINT`, `IDENTITY_HEADER` | [`IdentityServer::identity_endpoint`], [`IdentityServer::identity_header`] |
-//! | `AZURE_POD_IDENTITY_AUTHORITY_HOST` | [`IdentityServer::imds_endpoint`] |
+//! - `AZURE_AUTHORITY_HOST`: [`IdentityServer::authority_host`], with a
+//!   transport that trusts the emulator's CA;
+//! - `AZURE_TENANT_ID`: [`IdentityServer::tenant_id`];
+//! - `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`:
+//!   [`IdentityServer::identity_endpoint`] and [`IdentityServer::identity_header`];
+//! - `AZURE_POD_IDENTITY_AUTHORITY_HOST`: [`IdentityServer::imds_endpoint`].
 //!
 //! What it does not check: federated tokens are compared with the
 //! registered value instead of being validated as JWTs against an issuer,
@@ -148,7 +148,7 @@ impl IdentityServer {
             )),
             tokio::spawn(server::serve(http, None, Arc::clone(&shared), signal)),
         ];
-        tracing::debug!(target: "vault_settings_emulator::identity", %https_addr, %http_addr, "identity server started");
+        tracing::debug!(target: server::LOG_TARGET, %https_addr, %http_addr, "identity server up");
         Ok(Self {
             shared,
             https_addr,
@@ -276,3 +276,6 @@ fn local_addr(listener: &tokio::net::TcpListener) -> Result<SocketAddr, Emulator
         source,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,7 +12,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
@@ -23,7 +23,7 @@ use super::{Reply, Shared, entra, managed};
 /// The largest token request body read.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-const LOG_TARGET: &str = "vault_settings_emulator::identity";
+pub(crate) const LOG_TARGET: &str = "vault_settings_emulator::identity";
 
 /// Accepts connections until the shutdown sender is dropped; with an
 /// acceptor each connection is TLS, without one plain HTTP.
@@ -38,19 +38,7 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _peer)) => {
-                    let _ = tcp.set_nodelay(true);
-                    let shared = Arc::clone(&shared);
-                    let shutdown = shutdown.clone();
-                    match acceptor.clone() {
-                        Some(acceptor) => tokio::spawn(async move {
-                            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await;
-                            match handshake {
-                                Ok(Ok(tls)) => connection(tls, shared, shutdown).await,
-                                _ => tracing::debug!(target: LOG_TARGET, "TLS handshake failed"),
-                            }
-                        }),
-                        None => tokio::spawn(connection(tcp, shared, shutdown)),
-                    };
+                    spawn_connection(tcp, acceptor.clone(), Arc::clone(&shared), shutdown.clone());
                 }
                 Err(error) => {
                     tracing::debug!(target: LOG_TARGET, %error, "accept failed");
@@ -58,6 +46,31 @@ pub(crate) async fn serve(
                 }
             },
         }
+    }
+}
+
+fn spawn_connection(
+    tcp: TcpStream,
+    acceptor: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<()>,
+) {
+    let _ = tcp.set_nodelay(true);
+    match acceptor {
+        Some(acceptor) => tokio::spawn(tls_connection(acceptor, tcp, shared, shutdown)),
+        None => tokio::spawn(connection(tcp, shared, shutdown)),
+    };
+}
+
+async fn tls_connection(
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<()>,
+) {
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => connection(tls, shared, shutdown).await,
+        _ => tracing::debug!(target: LOG_TARGET, "TLS handshake failed or timed out"),
     }
 }
 

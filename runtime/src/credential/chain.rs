@@ -13,7 +13,7 @@ use azure_core::http::{ClientOptions, Url};
 use super::cache::TokenCache;
 use super::error::{ChainError, StepReport, StepStatus};
 use super::kind::{CredentialKind, CredentialSelection, SelectionError};
-use super::step::{PlannedStep, StepSettings};
+use super::step::{PlannedStep, StepError, StepSettings};
 use super::vars::EnvVars;
 use super::{azure_cli, azure_developer_cli, environment, managed_identity, workload_identity};
 
@@ -101,40 +101,42 @@ impl DefaultCredential {
         let mut stopped = false;
         for (index, (kind, planned)) in self.steps.iter().enumerate() {
             if stopped {
-                reports.push(StepReport::new(
-                    *kind,
-                    StepStatus::NotTried,
-                    "an earlier step failed",
-                    "",
-                ));
+                let report =
+                    StepReport::new(*kind, StepStatus::NotTried, "an earlier step failed", "");
+                reports.push(report);
                 continue;
             }
-            match planned {
+            let failure = match planned {
                 PlannedStep::Settled {
                     report,
                     stops_chain,
-                } => {
-                    tracing::debug!(target: LOG_TARGET, step = %kind, outcome = %report, "credential step passed over");
-                    reports.push(report.clone());
-                    stopped = *stops_chain;
-                }
+                } => StepError {
+                    report: report.clone(),
+                    stops_chain: *stops_chain,
+                    source: None,
+                },
                 PlannedStep::Ready(step) => match step.get_token(scopes, options.clone()).await {
                     Ok(token) => {
-                        if self.winner.set(index).is_ok() {
-                            tracing::info!(target: LOG_TARGET, step = %kind, "credential chain uses {kind}");
-                        }
+                        self.remember(index, *kind);
                         return Ok(token);
                     }
-                    Err(err) => {
-                        tracing::debug!(target: LOG_TARGET, step = %kind, outcome = %err.report, "credential step produced no token");
-                        reports.push(err.report);
-                        stopped = err.stops_chain;
-                        source = source.or(err.source.map(|boxed| *boxed));
-                    }
+                    Err(err) => err,
                 },
-            }
+            };
+            let report = &failure.report;
+            tracing::debug!(target: LOG_TARGET, step = %kind, %report, "no token from this step");
+            stopped = failure.stops_chain;
+            source = source.or(failure.source.map(|boxed| *boxed));
+            reports.push(failure.report);
         }
         Err(chain_error(reports, source))
+    }
+
+    /// Makes the step at `index` serve the chain from now on.
+    fn remember(&self, index: usize, kind: CredentialKind) {
+        if self.winner.set(index).is_ok() {
+            tracing::info!(target: LOG_TARGET, step = %kind, "credential chain uses {kind}");
+        }
     }
 
     /// Asks the remembered step alone; its failure is reported with the
@@ -155,7 +157,12 @@ impl DefaultCredential {
             Ok(token) => return Ok(token),
             Err(err) => err,
         };
-        tracing::debug!(target: LOG_TARGET, step = %winner_kind, outcome = %err.report, "credential step produced no token");
+        tracing::debug!(
+            target: LOG_TARGET,
+            step = %winner_kind,
+            report = %err.report,
+            "no token from this step"
+        );
         let reports = self
             .steps
             .iter()
@@ -385,8 +392,10 @@ mod tests {
     fn az_token_script(token: &str) -> String {
         let expires_on = azure_core::time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
         format!(
-            "echo '{{\"accessToken\":\"{token}\",\"expiresOn\":\"2030-01-01 00:00:00.000000\",\
-             \"expires_on\":{expires_on},\"subscription\":\"s\",\"tenant\":\"t\",\"tokenType\":\"Bearer\"}}'"
+            r#"cat <<'JSON'
+{{"accessToken": "{token}", "expiresOn": "2030-01-01 00:00:00.000000",
+ "expires_on": {expires_on}, "subscription": "s", "tenant": "t", "tokenType": "Bearer"}}
+JSON"#
         )
     }
 

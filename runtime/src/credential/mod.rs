@@ -11,13 +11,21 @@
 //! step that probes and takes a configurable metadata address, and timeouts
 //! for the CLI tools.
 //!
-//! | step | serves | reads |
-//! |---|---|---|
-//! | environment | CI, servers with a service principal | `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` or `AZURE_CLIENT_CERTIFICATE_PATH` (PEM), `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`, `AZURE_AUTHORITY_HOST` |
-//! | workload identity | AKS workload identity, CI with OIDC federation | `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`, `AZURE_AUTHORITY_HOST` |
-//! | managed identity | App Service, Functions, Container Apps (`IDENTITY_ENDPOINT`); VMs, AKS nodes (IMDS) | `IDENTITY_ENDPOINT`, `IDENTITY_HEADER`, `AZURE_POD_IDENTITY_AUTHORITY_HOST`, `AZURE_CLIENT_ID` (user-assigned) |
-//! | azure cli | a laptop after `az login` | `PATH` |
-//! | azure developer cli | a laptop after `azd auth login` | `PATH` |
+//! The steps, in order, with where each serves and what it reads:
+//!
+//! - **environment**, for CI and servers with a service principal:
+//!   `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, and `AZURE_CLIENT_SECRET` or
+//!   `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file) with
+//!   `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`; `AZURE_AUTHORITY_HOST`.
+//! - **workload identity**, for AKS workload identity and CI with OIDC
+//!   federation: `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_CLIENT_ID`,
+//!   `AZURE_TENANT_ID`; `AZURE_AUTHORITY_HOST`.
+//! - **managed identity**, for App Service, Functions and Container Apps
+//!   (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`) and for VMs and AKS nodes (the
+//!   instance metadata service, moved with `AZURE_POD_IDENTITY_AUTHORITY_HOST`);
+//!   `AZURE_CLIENT_ID` picks a user-assigned identity.
+//! - **azure cli**, for a laptop after `az login`: `PATH`.
+//! - **azure developer cli**, for a laptop after `azd auth login`: `PATH`.
 
 mod azure_cli;
 mod azure_developer_cli;

@@ -8,6 +8,10 @@ use azure_core::{
 
 use crate::store::{StoreError, StoreErrorKind};
 
+/// What the SDK says when a policy (such as authentication) failed; the
+/// reason is in the source.
+const SDK_WRAPPER_MESSAGE: &str = "non-transport error occurred which will not be retried";
+
 const NETWORK_INFO: HeaderName = HeaderName::from_static("x-ms-keyvault-network-info");
 
 /// Classifies an SDK error from a Key Vault call.
@@ -68,6 +72,7 @@ fn classify_status(
         },
         400 => StoreErrorKind::InvalidRequest,
         408 | 504 => StoreErrorKind::Timeout,
+        500..=599 => StoreErrorKind::Unavailable,
         _ => StoreErrorKind::Other,
     }
 }
@@ -89,14 +94,20 @@ fn first_line(message: &str) -> String {
 /// The SDK wraps policy failures in a generic message; the reason is in the
 /// source chain.
 fn error_chain(error: &Error) -> String {
-    let mut text = error.to_string();
+    let mut parts: Vec<String> = vec![error.to_string()];
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        // Some errors repeat their cause in their own text; say it once.
+        let cause_text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&cause_text)) {
+            parts.push(cause_text);
+        }
         source = cause.source();
     }
-    text
+    if parts.len() > 1 {
+        parts.retain(|part| part != SDK_WRAPPER_MESSAGE);
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]

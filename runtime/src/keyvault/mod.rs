@@ -25,6 +25,7 @@ use azure_security_keyvault_secrets::{
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
+    credential::{DefaultCredential, EnvVars},
     reference::SecretRef,
     store::{SecretStore, SecretValue, StoreError, StoreErrorKind, StoredVersion},
     tls,
@@ -43,6 +44,7 @@ pub struct KeyVaultStoreBuilder {
     vault: String,
     credential: Option<Arc<dyn TokenCredential>>,
     options: Option<SecretClientOptions>,
+    env_vars: Option<EnvVars>,
 }
 
 impl KeyVaultStore {
@@ -53,6 +55,7 @@ impl KeyVaultStore {
             vault: vault_url.to_owned(),
             credential: None,
             options: None,
+            env_vars: None,
         }
     }
 
@@ -96,6 +99,13 @@ impl KeyVaultStoreBuilder {
         self
     }
 
+    /// Lets the default credential chain read `vars` instead of the process
+    /// environment (it is not used when a credential is given).
+    pub fn env_vars(mut self, vars: EnvVars) -> Self {
+        self.env_vars = Some(vars);
+        self
+    }
+
     /// Uses these client options (transport, retry policy, API version).
     /// Without a transport, the store builds one with bounded timeouts.
     pub fn client_options(mut self, options: SecretClientOptions) -> Self {
@@ -131,7 +141,7 @@ impl KeyVaultStoreBuilder {
         }
         let credential = match self.credential {
             Some(credential) => credential,
-            None => default_credential().map_err(|err| {
+            None => default_credential(&options.client_options, self.env_vars).map_err(|err| {
                 StoreError::new(
                     StoreErrorKind::Unauthenticated,
                     "cannot set up the default credential",
@@ -199,11 +209,23 @@ impl fmt::Debug for KeyVaultStore {
     }
 }
 
-/// The credential used when the application gives none.
-// The full default chain replaces this developer-tools credential (Azure CLI,
-// then Azure Developer CLI) once it lands.
-fn default_credential() -> azure_core::Result<Arc<dyn TokenCredential>> {
-    let credential: Arc<dyn TokenCredential> = azure_identity::DeveloperToolsCredential::new(None)?;
+/// The credential used when the application gives none: the default chain
+/// over the process environment, sending its token requests through the
+/// store's transport and retry policy (not its Key Vault policies).
+fn default_credential(
+    client_options: &azure_core::http::ClientOptions,
+    env_vars: Option<EnvVars>,
+) -> azure_core::Result<Arc<dyn TokenCredential>> {
+    let token_options = azure_core::http::ClientOptions {
+        transport: client_options.transport.clone(),
+        retry: client_options.retry.clone(),
+        ..Default::default()
+    };
+    let mut builder = DefaultCredential::builder().client_options(token_options);
+    if let Some(vars) = env_vars {
+        builder = builder.env_vars(vars);
+    }
+    let credential: Arc<dyn TokenCredential> = builder.build()?;
     Ok(credential)
 }
 

@@ -50,7 +50,9 @@ fn load_eight_secrets(c: &mut Criterion) {
     let vault = runtime.block_on(async {
         let vault = Emulator::start().await.expect("the emulator starts");
         for i in 1..=8 {
-            vault.put_secret(format!("s{i}"), format!("value-{i}")).expect("stored");
+            vault
+                .put_secret(format!("s{i}"), format!("value-{i}"))
+                .expect("stored");
         }
         vault.faults().push(FaultRule::new(Fault::latency(LATENCY)));
         vault

@@ -33,6 +33,33 @@
 /// # }
 /// ```
 ///
+/// `load_with` takes a [`Loader`] that chooses the sources, the vault and
+/// the credential; tests can pass the variables directly:
+///
+/// ```
+/// use vault_settings::{Loader, VaultSettings};
+///
+/// #[derive(VaultSettings)]
+/// struct Settings {
+///     #[setting(default = 8080)]
+///     port: u16,
+///     log_level: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let loader = Loader::new().no_env_file().env_vars([("LOG_LEVEL", "debug")]);
+/// let settings = Settings::load_with(&loader).await.unwrap();
+/// assert_eq!(settings.port, 8080);
+/// assert_eq!(settings.log_level, "debug");
+///
+/// let loader = Loader::new().no_env_file().env_vars([("PORT", "http")]);
+/// let error = Settings::load_with(&loader).await.err().unwrap();
+/// let failed: Vec<_> = error.failures().iter().map(|f| f.var()).collect();
+/// assert_eq!(failed, [Some("PORT"), Some("LOG_LEVEL")]);
+/// # }
+/// ```
+///
 /// A field's type is `SecretString`, any type that implements `FromStr` with a `Display`
 /// error, or `Option` of either. A value that is set but does not parse is an error; it is
 /// never replaced by the default.
@@ -93,7 +120,7 @@
 ///   defaulted) to the runtime, lets it read the sources and fetch every secret at once,
 ///   then parses each field into its type.
 ///
-/// All failures come back in one [`LoadError`](crate::LoadError) that lists each failing
+/// All failures come back in one [`LoadError`] that lists each failing
 /// setting. The generated code names everything by absolute path through this crate, so
 /// the crate using the derive needs no other dependency, works under
 /// `#![no_implicit_prelude]`, and may use any field names. It never logs.

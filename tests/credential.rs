@@ -435,10 +435,20 @@ async fn with_nothing_configured_the_chain_fails_fast_naming_every_step() {
         common::loader(&vault, &[("GITHUB_TOKEN", "@kv:github-token")]).credential(credential);
     let started = Instant::now();
     let err = App::load_with(&loader).await.err().expect("loading fails");
-    assert!(err.has_kind(vault_settings::ErrorKind::Unauthenticated), "{err}");
+    assert!(
+        err.has_kind(vault_settings::ErrorKind::Unauthenticated),
+        "{err}"
+    );
     let text = err.to_string();
-    assert!(text.contains("`GITHUB_TOKEN`") && text.contains("azure cli: not installed"), "{text}");
-    assert_eq!(text.matches("no credential in the chain").count(), 1, "said once: {text}");
+    assert!(
+        text.contains("`GITHUB_TOKEN`") && text.contains("azure cli: not installed"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("no credential in the chain").count(),
+        1,
+        "said once: {text}"
+    );
     assert!(
         started.elapsed() < Duration::from_millis(500),
         "took {:?}",

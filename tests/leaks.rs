@@ -50,8 +50,7 @@ async fn a_canary_secret_never_reaches_debug_errors_or_logs() {
     let loader = common::loader(&vault, &[("PORT", "@kv:canary")]);
     let err = Misparsed::load_with(&loader)
         .await
-        .err()
-        .expect("a non-number fails");
+        .expect_err("a non-number fails");
     let shown = format!("{err} {err:?}");
     assert!(shown.contains("`PORT`"), "{shown}");
     assert!(!shown.contains(CANARY), "the error leaked: {shown}");
@@ -65,8 +64,7 @@ async fn a_canary_secret_never_reaches_debug_errors_or_logs() {
     let loader = common::loader(&vault, &[("API_KEY", CANARY)]).require_references(true);
     let err = App::load_with(&loader)
         .await
-        .err()
-        .expect("plain values are refused");
+        .expect_err("plain values are refused");
     assert!(!format!("{err} {err:?}").contains(CANARY));
 
     let logs = captured.text();

@@ -29,7 +29,11 @@ struct Bot {
 async fn kv_fields_resolve_and_plain_fields_parse() {
     let vault = common::vault().await;
     common::put(&vault, "github-token", "ghp_fake_token_1");
-    vault.put_secret("acs-connection", "endpoint=https://acs.example/;key=fake");
+    common::put(
+        &vault,
+        "acs-connection",
+        "endpoint=https://acs.example/;key=fake",
+    );
     let loader = common::loader(
         &vault,
         &[

@@ -16,7 +16,7 @@ pub fn secret_from_var(secret_prefix: &str, base: &str) -> String {
 }
 
 /// Lower-cases `name` and turns every `_` into `-`.
-pub fn dashed(name: &str) -> String {
+fn dashed(name: &str) -> String {
     name.to_ascii_lowercase().replace('_', "-")
 }
 

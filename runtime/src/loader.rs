@@ -420,7 +420,9 @@ impl Loader {
             builder = builder.client_options(options.clone());
         }
         if let Environment::Map(map) = &self.environment {
-            let vars = map.iter().fold(EnvVars::new(), |vars, (k, v)| vars.with(k, v));
+            let vars = map
+                .iter()
+                .fold(EnvVars::new(), |vars, (k, v)| vars.with(k, v));
             builder = builder.env_vars(vars);
         }
         let store: Arc<dyn SecretStore> = Arc::new(builder.build().map_err(|err| {

@@ -49,21 +49,30 @@ impl RecordedRequest {
     }
 }
 
-/// Collects recorded requests in arrival order of their answers.
-#[derive(Debug, Default)]
-pub(crate) struct RequestLog {
-    entries: Mutex<Vec<RecordedRequest>>,
+/// Collects log entries (vault or token requests) in the order their
+/// answers were sent.
+#[derive(Debug)]
+pub(crate) struct RequestLog<T> {
+    entries: Mutex<Vec<T>>,
 }
 
-impl RequestLog {
-    pub(crate) fn push(&self, entry: RecordedRequest) {
+impl<T> Default for RequestLog<T> {
+    fn default() -> Self {
+        RequestLog {
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<T: Clone> RequestLog<T> {
+    pub(crate) fn push(&self, entry: T) {
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(entry);
     }
 
-    pub(crate) fn entries(&self) -> Vec<RecordedRequest> {
+    pub(crate) fn entries(&self) -> Vec<T> {
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

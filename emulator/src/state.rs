@@ -19,7 +19,7 @@ pub const ACCEPTED_AUDIENCES: [&str; 2] = [CHALLENGE_RESOURCE, "https://vault.az
 #[derive(Debug)]
 pub(crate) struct VaultState {
     pub store: Mutex<SecretStore>,
-    pub log: RequestLog,
+    pub log: RequestLog<crate::log::RecordedRequest>,
     pub faults: FaultHandle,
     pub issuer: TokenIssuer,
     /// `host:port` used when a request carries no `Host` header.

@@ -53,7 +53,7 @@ pub(crate) struct Shared {
     pub(crate) identity_header: String,
     registry: Mutex<registry::Registry>,
     token_lifetime: Mutex<Duration>,
-    pub(crate) log: requests::RequestLog,
+    pub(crate) log: crate::log::RequestLog<IdentityRequest>,
 }
 
 impl Shared {
@@ -136,7 +136,7 @@ impl IdentityServer {
             identity_header: crate::random::version_id(),
             registry: Mutex::default(),
             token_lifetime: Mutex::new(DEFAULT_TOKEN_LIFETIME),
-            log: requests::RequestLog::default(),
+            log: crate::log::RequestLog::default(),
         });
         let (shutdown, signal) = watch::channel(());
         let tasks = vec![

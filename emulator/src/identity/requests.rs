@@ -1,7 +1,6 @@
 //! The identity server's request log: one entry per token request, for
 //! assertions such as "fifty loads cost one token".
 
-use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 /// Names the endpoint a token request reached.
@@ -69,34 +68,5 @@ impl IdentityRequest {
             error: None,
             received: Instant::now(),
         }
-    }
-}
-
-/// Collects the entries in the order their answers were sent.
-#[derive(Debug, Default)]
-pub(crate) struct RequestLog {
-    entries: Mutex<Vec<IdentityRequest>>,
-}
-
-impl RequestLog {
-    pub(crate) fn push(&self, entry: IdentityRequest) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(entry);
-    }
-
-    pub(crate) fn entries(&self) -> Vec<IdentityRequest> {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    pub(crate) fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
     }
 }

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::credentials::{Secret, TokenCredential};
 use azure_identity::{
     ClientAssertionCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
     ClientSecretCredentialOptions,
@@ -14,7 +13,7 @@ use azure_identity::{
 use super::client_certificate::CertificateAssertion;
 use super::error::{StepReport, StepStatus, one_line};
 use super::kind::CredentialKind;
-use super::step::{PlannedStep, Step, StepError, StepSettings, missing_vars};
+use super::step::{EntraStep, PlannedStep, StepSettings, missing_vars};
 
 const TENANT_ID: &str = "AZURE_TENANT_ID";
 const CLIENT_ID: &str = "AZURE_CLIENT_ID";
@@ -28,28 +27,6 @@ const SETUP_HINT: &str = "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_
      (or AZURE_CLIENT_CERTIFICATE_PATH) to use a service principal";
 const REFUSED_HINT: &str = "check AZURE_TENANT_ID, AZURE_CLIENT_ID and the service principal's \
      secret or certificate in Entra ID";
-
-/// Gets tokens for a service principal through one of the SDK's Entra ID credentials.
-#[derive(Debug)]
-struct EnvironmentStep {
-    credential: Arc<dyn TokenCredential>,
-    /// The authority's origin, for messages.
-    authority: String,
-}
-
-#[async_trait]
-impl Step for EnvironmentStep {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        options: Option<TokenRequestOptions<'_>>,
-    ) -> Result<AccessToken, StepError> {
-        self.credential
-            .get_token(scopes, options)
-            .await
-            .map_err(|err| StepError::from_sdk(KIND, &self.authority, REFUSED_HINT, err))
-    }
-}
 
 /// Plans the environment step from the variables; a client secret wins over
 /// a certificate, as in the other Azure SDKs.
@@ -124,9 +101,11 @@ pub(crate) fn plan(settings: &StepSettings) -> PlannedStep {
     };
 
     match credential {
-        Ok(credential) => PlannedStep::Ready(Box::new(EnvironmentStep {
+        Ok(credential) => PlannedStep::Ready(Box::new(EntraStep {
+            kind: KIND,
             credential,
             authority: authority_host.origin().ascii_serialization(),
+            refused_hint: REFUSED_HINT,
         })),
         Err(err) => PlannedStep::misconfigured(StepReport::new(
             KIND,

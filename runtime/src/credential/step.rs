@@ -201,3 +201,30 @@ pub(crate) fn missing_vars(vars: &EnvVars, names: &[&str]) -> Option<String> {
         [init @ .., last] => Some(format!("{} and {last} are not set", init.join(", "))),
     }
 }
+
+/// A step served by one of the SDK's Entra ID credentials (client secret,
+/// client assertion, workload identity): it maps the SDK's errors to a step
+/// error with the step's own hint.
+#[derive(Debug)]
+pub(crate) struct EntraStep {
+    pub(crate) kind: CredentialKind,
+    pub(crate) credential: Arc<dyn azure_core::credentials::TokenCredential>,
+    /// The authority's origin, for messages.
+    pub(crate) authority: String,
+    /// What to check when Entra ID refuses the credential.
+    pub(crate) refused_hint: &'static str,
+}
+
+#[async_trait]
+impl Step for EntraStep {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> Result<AccessToken, StepError> {
+        self.credential
+            .get_token(scopes, options)
+            .await
+            .map_err(|err| StepError::from_sdk(self.kind, &self.authority, self.refused_hint, err))
+    }
+}

@@ -2,17 +2,14 @@
 //! as on Kubernetes with Entra workload identity or in CI with OIDC.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use async_trait::async_trait;
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_identity::{
     ClientAssertionCredentialOptions, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 
 use super::error::{StepReport, StepStatus, one_line};
 use super::kind::CredentialKind;
-use super::step::{PlannedStep, Step, StepError, StepSettings, missing_vars};
+use super::step::{EntraStep, PlannedStep, StepSettings, missing_vars};
 
 const TENANT_ID: &str = "AZURE_TENANT_ID";
 const CLIENT_ID: &str = "AZURE_CLIENT_ID";
@@ -23,29 +20,6 @@ const SETUP_HINT: &str = "set AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZ
      or enable workload identity on the pod";
 const REFUSED_HINT: &str =
     "check the federated credential (issuer, subject, audience) of the app registration";
-
-/// Exchanges the federated token through the SDK's `WorkloadIdentityCredential`,
-/// which re-reads the file every ten minutes.
-#[derive(Debug)]
-struct WorkloadIdentityStep {
-    credential: Arc<WorkloadIdentityCredential>,
-    /// The authority's origin, for messages.
-    authority: String,
-}
-
-#[async_trait]
-impl Step for WorkloadIdentityStep {
-    async fn get_token(
-        &self,
-        scopes: &[&str],
-        options: Option<TokenRequestOptions<'_>>,
-    ) -> Result<AccessToken, StepError> {
-        self.credential
-            .get_token(scopes, options)
-            .await
-            .map_err(|err| StepError::from_sdk(KIND, &self.authority, REFUSED_HINT, err))
-    }
-}
 
 /// Plans the workload identity step; every value comes from the chain's
 /// variables, none from the process environment.
@@ -79,9 +53,11 @@ pub(crate) fn plan(settings: &StepSettings) -> PlannedStep {
     };
     // The SDK reads the token file here, so a missing file shows up at once.
     match WorkloadIdentityCredential::new(Some(options)) {
-        Ok(credential) => PlannedStep::Ready(Box::new(WorkloadIdentityStep {
+        Ok(credential) => PlannedStep::Ready(Box::new(EntraStep {
+            kind: KIND,
             credential,
             authority: authority_host.origin().ascii_serialization(),
+            refused_hint: REFUSED_HINT,
         })),
         Err(err) => PlannedStep::misconfigured(StepReport::new(
             KIND,

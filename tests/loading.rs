@@ -345,3 +345,38 @@ async fn loading_can_run_on_a_spawned_task() {
     let settings = task.await.expect("the task ran").expect("settings load");
     assert_eq!(settings.token.expose_secret(), "spawned");
 }
+
+#[derive(VaultSettings)]
+struct Spellings {
+    #[kv]
+    bare: SecretString,
+    #[kv]
+    upper: SecretString,
+    #[kv]
+    full: SecretString,
+}
+
+#[tokio::test]
+async fn one_secret_spelled_three_ways_is_fetched_once() {
+    let vault = common::vault().await;
+    common::put(&vault, "shared-a", "value-a");
+    let full = format!("@kv:{}/secrets/shared-a", vault.vault_url());
+    let loader = common::loader(
+        &vault,
+        &[
+            ("BARE", "@kv:shared-a"),
+            ("UPPER", "@kv:SHARED-A"),
+            ("FULL", &full),
+        ],
+    );
+
+    let settings = Spellings::load_with(&loader).await.expect("settings load");
+
+    assert_eq!(settings.upper.expose_secret(), "value-a");
+    assert_eq!(settings.full.expose_secret(), "value-a");
+    assert_eq!(
+        common::authorized_gets(&vault).len(),
+        1,
+        "names compare without case"
+    );
+}

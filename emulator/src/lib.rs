@@ -48,3 +48,8 @@ pub use state::{ACCEPTED_AUDIENCES, CHALLENGE_RESOURCE};
 pub use store::{DeletedSecret, NewSecret, SecretVersion, StoreSnapshot, StoredSecret};
 pub use tls::TlsMaterial;
 pub use token::{MintedToken, TokenClaims, TokenIssuer, TokenRejection, ValidatedToken};
+
+/// Compiles the README's Rust examples as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

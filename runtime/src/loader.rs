@@ -190,7 +190,10 @@ impl Loader {
             self.env_file_required,
             self.file_overrides_env,
         )?;
-        let mut plan = Plan::default();
+        let mut plan = Plan {
+            default_vault: self.default_vault_url(&sources),
+            ..Plan::default()
+        };
         for (index, spec) in fields.iter().enumerate() {
             let slot = self.classify(&mut plan, index, spec, &sources);
             plan.slots.push(slot);
@@ -258,7 +261,12 @@ impl Loader {
                 return Slot::Failed;
             }
         }
-        plan.wanted.entry(reference).or_default().push(index);
+        let key = FetchKey::new(&reference, plan.default_vault.as_ref());
+        let (_, indexes) = plan
+            .wanted
+            .entry(key)
+            .or_insert_with(|| (reference, Vec::new()));
+        indexes.push(index);
         Slot::Failed
     }
 
@@ -275,7 +283,7 @@ impl Loader {
             Ok(store) => store,
             Err(failure) => {
                 let wanted = std::mem::take(&mut plan.wanted);
-                for (reference, indexes) in wanted {
+                for (reference, indexes) in wanted.into_values() {
                     for index in indexes {
                         let failure =
                             SettingError::new(failure.kind(), failure.detail().to_owned())
@@ -287,7 +295,7 @@ impl Loader {
             }
         };
         let wanted: Vec<(SecretRef, Vec<usize>)> =
-            std::mem::take(&mut plan.wanted).into_iter().collect();
+            std::mem::take(&mut plan.wanted).into_values().collect();
         let mut results: Vec<Option<Result<SecretValue, StoreError>>> = Vec::new();
         results.resize_with(wanted.len(), || None);
         // The stream's items are plain indexes: items that borrow would make
@@ -316,7 +324,10 @@ impl Loader {
         };
         // On timeout the unfinished fetches are dropped and reported below.
         let _ = tokio::time::timeout(self.deadline, collect).await;
-        let default_vault = self.default_vault_host(sources);
+        let default_vault = plan
+            .default_vault
+            .as_ref()
+            .and_then(|url| url.host_str().map(str::to_owned));
         let mut fetched = 0;
         for ((reference, indexes), result) in wanted.iter().zip(results) {
             let vault = reference
@@ -379,12 +390,12 @@ impl Loader {
         }
     }
 
-    fn default_vault_host(&self, sources: &Sources) -> Option<String> {
+    fn default_vault_url(&self, sources: &Sources) -> Option<url::Url> {
         let url = self
             .vault_url
             .clone()
             .or_else(|| sources.get(KEY_VAULT_URL).map(|(v, _)| v.to_string()))?;
-        url::Url::parse(&url).ok()?.host_str().map(str::to_owned)
+        url::Url::parse(url.trim()).ok()
     }
 
     fn secret_store(&self, sources: &Sources) -> Result<Arc<dyn SecretStore>, SettingError> {
@@ -456,7 +467,33 @@ impl fmt::Debug for Loader {
 struct Plan {
     slots: Vec<Slot>,
     failures: Vec<(usize, SettingError)>,
-    wanted: HashMap<SecretRef, Vec<usize>>,
+    wanted: HashMap<FetchKey, (SecretRef, Vec<usize>)>,
+    default_vault: Option<url::Url>,
+}
+
+/// Identifies one secret version in one vault, however it was written: Key
+/// Vault names and versions compare without regard to case, and a full
+/// identifier of the application's own vault is the same as a bare name.
+#[derive(PartialEq, Eq, Hash)]
+struct FetchKey {
+    vault: Option<String>,
+    name: String,
+    version: Option<String>,
+}
+
+impl FetchKey {
+    fn new(reference: &SecretRef, default_vault: Option<&url::Url>) -> Self {
+        let origin = |url: &url::Url| url.origin().ascii_serialization().to_ascii_lowercase();
+        let vault = reference
+            .vault()
+            .map(origin)
+            .filter(|vault| Some(vault) != default_vault.map(origin).as_ref());
+        FetchKey {
+            vault,
+            name: reference.name().to_ascii_lowercase(),
+            version: reference.version().map(str::to_ascii_lowercase),
+        }
+    }
 }
 
 impl Plan {

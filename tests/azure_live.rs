@@ -4,7 +4,9 @@
 //! credential chain may read; otherwise it is skipped, so no test reaches
 //! Azure by default.
 
-use vault_settings::{ExposeSecret, Loader, SecretString, VaultSettings};
+use vault_settings::{
+    ExposeSecret, Loader, SecretString, VaultSettings, credential::DefaultCredential,
+};
 
 #[derive(VaultSettings)]
 struct Live {
@@ -23,10 +25,14 @@ async fn loads_a_secret_from_a_real_vault_when_asked_to() {
         );
         return;
     };
+    // The credential chain reads the real process environment (PATH for
+    // `az`, AZURE_* for a service principal); the settings come from a map.
+    let credential = DefaultCredential::new().expect("the default chain builds");
     let loader = Loader::new()
         .no_env_file()
         .env_vars([("LIVE_SECRET", format!("@kv:{secret}"))])
-        .vault_url(url);
+        .vault_url(url)
+        .credential(credential);
 
     let live = Live::load_with(&loader)
         .await

@@ -262,15 +262,28 @@ async fn imds_managed_identity_probes_then_loads_a_secret() {
     assert_every_token_accepted(&vault);
 }
 
-/// A temporary `PATH` directory with fake `az` and `azd` scripts.
+/// A temporary `PATH` with fake `az` and `azd` scripts and the few system
+/// tools they use, and nothing else: a real `az` or `azd` installed on the
+/// machine can never run (and so never reach Azure).
 struct FakeTools {
     dir: tempfile::TempDir,
+    system: tempfile::TempDir,
 }
 
 impl FakeTools {
     fn new() -> Self {
+        let system = tempfile::tempdir().expect("a temporary directory");
+        for tool in ["cat", "sleep"] {
+            let found = ["/usr/bin", "/bin"]
+                .iter()
+                .map(|dir| Path::new(dir).join(tool))
+                .find(|path| path.exists())
+                .expect("the tool exists");
+            std::os::unix::fs::symlink(found, system.path().join(tool)).expect("a link");
+        }
         Self {
             dir: tempfile::tempdir().expect("a temporary directory"),
+            system,
         }
     }
 
@@ -281,7 +294,8 @@ impl FakeTools {
     }
 
     fn vars(&self) -> EnvVars {
-        quiet_vars().with("PATH", format!("{}:/usr/bin:/bin", self.path().display()))
+        let path = format!("{}:{}", self.path().display(), self.system.path().display());
+        quiet_vars().with("PATH", path)
     }
 
     fn path(&self) -> &Path {

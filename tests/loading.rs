@@ -380,3 +380,55 @@ async fn one_secret_spelled_three_ways_is_fetched_once() {
         "names compare without case"
     );
 }
+
+#[tokio::test]
+async fn a_named_env_file_must_exist_unless_it_is_optional() {
+    let vault = common::vault().await;
+    let missing = std::env::temp_dir().join("vault-settings-no-such-file.env");
+    let loader = common::loader(&vault, &[("PORT", "1"), ("BOT_NAME", "b")]).env_file(&missing);
+
+    let err = Precedence::load_with(&loader)
+        .await
+        .err()
+        .expect("a missing named file fails");
+    assert!(err.has_kind(ErrorKind::EnvFile), "{err}");
+
+    let optional =
+        common::loader(&vault, &[("PORT", "1"), ("BOT_NAME", "b")]).optional_env_file(&missing);
+    let settings = Precedence::load_with(&optional)
+        .await
+        .expect("an optional file may be missing");
+    assert_eq!(settings.port, 1);
+}
+
+#[tokio::test]
+async fn a_reference_with_the_wrong_case_is_an_error_not_a_literal() {
+    let vault = common::vault().await;
+    for value in ["@KV:token", "@Kv:token", " @kv:token"] {
+        let loader = common::loader(&vault, &[("TOKEN", value)]);
+        let err = OneSecret::load_with(&loader)
+            .await
+            .err()
+            .expect("loading fails");
+        assert!(err.has_kind(ErrorKind::BadReference), "{value:?}: {err}");
+        assert!(err.to_string().contains("exactly `@kv:`"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn the_debug_form_of_a_load_error_reads_like_its_message() {
+    let vault = common::vault().await;
+    let loader = common::loader(&vault, &[("TOKEN", "@kv:missing")]);
+
+    let err = OneSecret::load_with(&loader)
+        .await
+        .err()
+        .expect("loading fails");
+
+    assert_eq!(format!("{err:?}"), err.to_string());
+    let failure = &err.failures()[0];
+    assert!(
+        !format!("{failure:?}").contains("x-ms-request-id"),
+        "{failure:?}"
+    );
+}

@@ -75,7 +75,6 @@ impl ErrorKind {
 }
 
 /// One failing setting.
-#[derive(Debug)]
 pub struct SettingError {
     inner: Box<Details>,
 }
@@ -210,6 +209,21 @@ impl SettingError {
     }
 }
 
+/// `Debug` shows the failure's own facts; the cause is reachable through
+/// `source()`.
+impl fmt::Debug for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettingError")
+            .field("kind", &self.inner.kind)
+            .field("field", &self.inner.field)
+            .field("var", &self.inner.var)
+            .field("secret", &self.inner.secret)
+            .field("vault", &self.inner.vault)
+            .field("detail", &self.inner.detail)
+            .finish_non_exhaustive()
+    }
+}
+
 impl fmt::Display for SettingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut context = Vec::new();
@@ -290,11 +304,11 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// `Debug` reads like `Display`, so `main() -> Result<(), LoadError>` prints
+/// the list of failures rather than a dump of internals.
 impl fmt::Debug for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoadError")
-            .field("failures", &self.failures)
-            .finish()
+        fmt::Display::fmt(self, f)
     }
 }
 

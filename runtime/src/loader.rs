@@ -83,10 +83,19 @@ impl Loader {
         }
     }
 
-    /// Reads this file instead of `./.env`; a missing file is still fine
-    /// unless [`require_env_file`](Self::require_env_file) is set.
+    /// Reads this file instead of `./.env`. A file named here must exist:
+    /// a mistyped path is an error, not an empty file (see
+    /// [`optional_env_file`](Self::optional_env_file)).
     pub fn env_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.env_file = Some(path.into());
+        self.env_file_required = true;
+        self
+    }
+
+    /// Reads this file instead of `./.env` when it exists.
+    pub fn optional_env_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.env_file = Some(path.into());
+        self.env_file_required = false;
         self
     }
 
@@ -96,7 +105,8 @@ impl Loader {
         self
     }
 
-    /// Fails the load when the `.env` file does not exist.
+    /// Fails the load when the `.env` file does not exist (by default only a
+    /// file named with [`env_file`](Self::env_file) must exist).
     pub fn require_env_file(mut self, required: bool) -> Self {
         self.env_file_required = required;
         self
@@ -224,7 +234,9 @@ impl Loader {
             }
             Ok(None) => return Slot::Plain(value),
             Err(err) => {
-                let detail = format!("invalid reference `{}`: {err}", value.as_str());
+                // The value is not shown: a secret pasted after `@kv:` by
+                // mistake would otherwise reach logs.
+                let detail = format!("is not a valid Key Vault reference: {err}");
                 plan.fail(
                     index,
                     spec,

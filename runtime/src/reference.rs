@@ -52,12 +52,16 @@ pub enum ReferenceError {
     /// Nothing follows the prefix.
     #[error("the reference names no secret")]
     Empty,
+    /// The value starts like a reference but not exactly with `@kv:` (other
+    /// case, leading blanks); it would otherwise load as literal text.
+    #[error("references start with exactly `@kv:` (lower case, no leading blanks)")]
+    Prefix,
     /// The secret name breaks Key Vault's naming rule.
     #[error(transparent)]
     Name(#[from] NameError),
     /// The version is not Key Vault's 32-character hex form.
-    #[error("`{0}` is not a secret version; versions are 32 hexadecimal characters")]
-    Version(String),
+    #[error("the part after `/` is not a secret version; versions are 32 hexadecimal characters")]
+    Version,
     /// The reference has a trailing `/` or more than `NAME/VERSION`.
     #[error("expected `NAME` or `NAME/VERSION`, found {0} path segments")]
     Shape(usize),
@@ -80,12 +84,15 @@ pub enum NameError {
     #[error("secret name is {0} characters long; Key Vault allows at most 127")]
     TooLong(usize),
     /// The name has a character outside ASCII letters, digits and `-`.
+    ///
+    /// The name itself is not kept: a value pasted after `@kv:` by mistake
+    /// may be a secret.
     #[error(
-        "secret name `{name}` has {found:?}; Key Vault allows only ASCII letters, digits and `-`{hint}"
+        "the secret name has {found:?} at position {position}; Key Vault allows only ASCII letters, digits and `-`{hint}"
     )]
     Character {
-        /// The offending name.
-        name: String,
+        /// Its 1-based position in the name, counted in characters.
+        position: usize,
         /// The first character that is not allowed.
         found: char,
         /// A suggestion, such as the dashed form of an underscored name.
@@ -115,12 +122,17 @@ impl SecretRef {
         if let Some(rest) = value.strip_prefix(APP_SERVICE_PREFIX) {
             return parse_app_service(rest).map(Some);
         }
+        if looks_like_a_reference(value) {
+            return Err(ReferenceError::Prefix);
+        }
         Ok(None)
     }
 
     /// Tells whether `value` starts like a reference (whether or not it parses).
     pub fn is_reference(value: &str) -> bool {
-        value.starts_with(PREFIX) || value.starts_with(APP_SERVICE_PREFIX)
+        value.starts_with(PREFIX)
+            || value.starts_with(APP_SERVICE_PREFIX)
+            || looks_like_a_reference(value)
     }
 
     /// The secret's name.
@@ -171,17 +183,20 @@ pub fn validate_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if let Some(found) = name
+    let bad = name
         .chars()
-        .find(|c| !c.is_ascii_alphanumeric() && *c != '-')
-    {
-        let hint = if found == '_' {
-            format!("; did you mean `{}`", name.replace('_', "-"))
-        } else {
-            String::new()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_alphanumeric() && *c != '-');
+    if let Some((index, found)) = bad {
+        let hint = match found {
+            '_' if looks_like_a_name(name) => {
+                format!("; did you mean `{}`", name.replace('_', "-"))
+            }
+            '_' => "; use `-` instead of `_`".to_owned(),
+            _ => String::new(),
         };
         return Err(NameError::Character {
-            name: name.to_owned(),
+            position: index + 1,
             found,
             hint,
         });
@@ -191,6 +206,22 @@ pub fn validate_name(name: &str) -> Result<(), NameError> {
         return Err(NameError::TooLong(len));
     }
     Ok(())
+}
+
+/// Tells whether an underscored name reads like a variable name
+/// (`github_token`, `DB_PASSWORD`) rather than a token pasted after `@kv:` by
+/// mistake, so that repeating its dashed form in an error reveals nothing.
+fn looks_like_a_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.split('_').all(|word| {
+            let lower = word
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            let upper = word
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            (1..=16).contains(&word.len()) && (lower || upper)
+        })
 }
 
 /// Maps a variable name to the secret name write-back and `#[kv]` use by
@@ -206,6 +237,16 @@ pub fn is_known_vault_host(host: &str) -> bool {
     KNOWN_VAULT_SUFFIXES
         .iter()
         .any(|suffix| host.len() > suffix.len() && host.ends_with(suffix))
+}
+
+/// A value that is almost a reference: `@KV:`, ` @kv:`, `@microsoft.keyvault(`.
+fn looks_like_a_reference(value: &str) -> bool {
+    let trimmed = value.trim_start().as_bytes();
+    let starts_with = |prefix: &str| {
+        trimmed.len() >= prefix.len()
+            && trimmed[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    starts_with(PREFIX) || starts_with(APP_SERVICE_PREFIX)
 }
 
 fn parse_kv(rest: &str) -> Result<SecretRef, ReferenceError> {
@@ -286,7 +327,7 @@ fn build(
     if let Some(version) = version {
         let hex = version.len() == 32 && version.bytes().all(|b| b.is_ascii_hexdigit());
         if !hex {
-            return Err(ReferenceError::Version(version.to_owned()));
+            return Err(ReferenceError::Version);
         }
     }
     Ok(SecretRef {
@@ -317,15 +358,25 @@ mod tests {
     }
 
     #[test]
-    fn plain_values_are_not_references() {
+    fn near_misses_of_the_prefix_are_errors_not_literals() {
         for text in [
-            "",
-            "hello",
-            "kv:x",
-            "@kvx:foo",
+            "@KV:x",
+            "@Kv:x",
             " @kv:x",
-            "ping @kv:x later",
+            "\t@kv:x",
+            "@microsoft.keyvault(SecretUri=x)",
         ] {
+            assert_eq!(
+                SecretRef::parse(text),
+                Err(ReferenceError::Prefix),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_values_are_not_references() {
+        for text in ["", "hello", "kv:x", "@kvx:foo", "ping @kv:x later"] {
             assert_eq!(SecretRef::parse(text), Ok(None), "{text:?}");
         }
     }
@@ -389,6 +440,27 @@ mod tests {
             err.to_string().contains("did you mean `github-token`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn errors_never_repeat_what_may_be_a_pasted_secret() {
+        for (text, secret) in [
+            ("@kv:ghp_R3alTokenPastedByMistake1234", "R3alToken"),
+            ("@kv:db/ThisIsAPastedPasswordNotAVersion", "PastedPassword"),
+            ("@kv:pass.word", "pass"),
+            (
+                "@kv:https://admin:Sup3rS3cretPW@kv1.vault.azure.net/secrets/db",
+                "Sup3r",
+            ),
+            (
+                "@Microsoft.KeyVault(SecretUri=https://kv1.vault.azure.net/secrets/db?sig=SIG123)",
+                "SIG123",
+            ),
+        ] {
+            let err = SecretRef::parse(text).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(secret), "{text}: {shown}");
+        }
     }
 
     #[test]

@@ -289,9 +289,16 @@ impl DefaultCredentialBuilder {
             Some(selection) => selection,
             None => CredentialSelection::from_env(&vars)?,
         };
+        let mut client_options = self.client_options;
+        if client_options.transport.is_none()
+            && let Ok(client) = crate::tls::default_http_client()
+        {
+            // Bounded connect and read timeouts, as for the vault itself.
+            client_options.transport = Some(azure_core::http::Transport::new(Arc::new(client)));
+        }
         let settings = StepSettings {
             vars,
-            client_options: self.client_options,
+            client_options,
             imds_endpoint: self.imds_endpoint,
             imds_probe_timeout: self.imds_probe_timeout,
             cli_timeout: self.cli_timeout,

@@ -339,7 +339,15 @@ impl NumberOrString {
 
 fn parse_token(body: &[u8]) -> Result<AccessToken, String> {
     let response: TokenResponse = serde_json::from_slice(body)
-        .map_err(|err| format!("the token response is not valid: {err}"))?;
+        // serde's message may quote the body (a token), so only say where.
+        .map_err(|err| {
+            format!(
+                "the token response is not valid JSON of the expected shape ({:?} error at line {}, column {})",
+                err.classify(),
+                err.line(),
+                err.column()
+            )
+        })?;
     let expires_on = match (&response.expires_on, &response.expires_in) {
         (Some(on), _) => on
             .seconds()

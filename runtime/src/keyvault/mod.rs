@@ -116,13 +116,19 @@ impl KeyVaultStoreBuilder {
     /// Checks the URL and builds the store.
     pub fn build(self) -> Result<KeyVaultStore, StoreError> {
         tls::install_crypto_provider();
+        // The URL is not repeated in these messages: a mistyped variable may
+        // hold something else entirely.
         let invalid = |why: &str| {
             StoreError::new(
                 StoreErrorKind::InvalidRequest,
-                format!("`{}` {why}", self.vault),
+                format!("the vault URL {why}"),
             )
         };
-        let vault = Url::parse(self.vault.trim()).map_err(|_| invalid("is not a URL"))?;
+        let vault = Url::parse(self.vault.trim())
+            .map_err(|_| invalid("is not a URL; expected https://NAME.vault.azure.net"))?;
+        if !vault.username().is_empty() || vault.password().is_some() {
+            return Err(invalid("must not contain a user name or password"));
+        }
         if vault.scheme() != "https" {
             return Err(invalid(
                 "is not an https URL; Key Vault is only reachable over HTTPS",
@@ -182,6 +188,10 @@ impl SecretStore for KeyVaultStore {
     }
 
     async fn set(&self, name: &str, value: &SecretString) -> Result<StoredVersion, StoreError> {
+        // A name is part of the request path: an unchecked one (`a/../x`)
+        // could send the value somewhere else in the vault.
+        crate::reference::validate_name(name)
+            .map_err(|err| StoreError::new(StoreErrorKind::InvalidRequest, err.to_string()))?;
         let client = self.client(None)?;
         let parameters = SetSecretParameters {
             value: Some(value.expose_secret().to_owned()),

@@ -20,10 +20,9 @@ use std::{
     time::Instant,
 };
 
-use async_trait::async_trait;
 use vault_settings::{
     KeyVaultStore, Loader, SecretRef, SecretStore, SecretString, SecretValue, StoreError,
-    VaultSettings, store::StoredVersion,
+    VaultSettings, async_trait, store::StoredVersion,
 };
 use vault_settings_emulator::Emulator;
 
@@ -125,7 +124,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
 /// Starts the emulator and stores the demo secrets through the official client.
 async fn start_local_vault() -> Result<Emulator, Box<dyn Error>> {
-    use azure_security_keyvault_secrets::models::SetSecretParameters;
+    use vault_settings::azure::azure_security_keyvault_secrets::models::SetSecretParameters;
 
     let vault = Emulator::start().await?;
     let client = vault.secret_client()?;

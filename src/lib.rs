@@ -92,7 +92,8 @@
 ///
 /// `#[kv]` marks a field whose value may be a Key Vault reference (`@kv:NAME`,
 /// `@kv:NAME/VERSION` or a full secret identifier); a plain value is accepted too, for
-/// local development. The field's secret name, which write-back uses, is derived from its
+/// local development. The field's secret name (named in errors, such as the hint for an unset
+/// field) is derived from its
 /// variable: `secret_prefix` followed by the variable name before `env_prefix` was added,
 /// lower-cased, with `_` turned into `-` (`GITHUB_TOKEN` becomes `github-token`; with
 /// `#[setting(env = "DB_PW")]` it is `db-pw`).
@@ -143,9 +144,20 @@ pub use vault_settings_macros::VaultSettings;
 
 pub use vault_settings_runtime::{
     ErrorKind, ExposeSecret, KeyVaultStore, LoadError, Loader, SecretRef, SecretStore,
-    SecretString, SecretValue, SettingError, StoreError, StoreErrorKind, credential, env_file,
-    error, keyvault, loader, reference, sources, store,
+    SecretString, SecretValue, SettingError, StoreError, StoreErrorKind, StoredVersion, credential,
+    env_file, error, keyvault, loader, reference, store,
 };
+
+/// Implements [`SecretStore`] for your own types: `#[vault_settings::async_trait]`.
+pub use async_trait::async_trait;
+
+/// The Azure SDK crates whose types appear in this API (credentials, client
+/// options), re-exported so they need no dependency of their own and always
+/// match the versions used here.
+pub mod azure {
+    pub use azure_core;
+    pub use azure_security_keyvault_secrets;
+}
 
 /// Items used by the code `#[derive(VaultSettings)]` generates. Not public
 /// API: names and shapes may change in any release.

@@ -21,7 +21,7 @@ pub struct FieldSpec {
     pub field: &'static str,
     /// The variable it reads (prefix already applied).
     pub var: &'static str,
-    /// For `#[kv]` fields, the secret name write-back uses; `None` for plain fields.
+    /// For `#[kv]` fields, the field's secret name; `None` for plain fields.
     pub secret: Option<&'static str>,
     /// Whether the field is an `Option<T>`.
     pub optional: bool,
@@ -33,6 +33,13 @@ impl FieldSpec {
     /// Tells whether the field is marked `#[kv]`.
     pub fn is_secret(&self) -> bool {
         self.secret.is_some()
+    }
+
+    /// Names this field and its variable on `failure`. The derived secret
+    /// name is not added: a failure names a secret only when one was
+    /// actually referenced.
+    pub(crate) fn attach(&self, failure: SettingError) -> SettingError {
+        failure.with_field(self.field).with_var(self.var)
     }
 }
 
@@ -193,13 +200,7 @@ impl Resolution {
     }
 
     fn fail(&mut self, index: usize, failure: SettingError) {
-        let spec = self.fields[index];
-        let mut failure = failure.with_field(spec.field).with_var(spec.var);
-        if let Some(secret) = spec.secret
-            && failure.secret().is_none()
-        {
-            failure = failure.with_secret(secret);
-        }
+        let failure = self.fields[index].attach(failure);
         self.failures.push((index, failure));
     }
 }

@@ -69,7 +69,7 @@ impl ErrorKind {
             StoreErrorKind::Timeout => ErrorKind::Timeout,
             StoreErrorKind::Unavailable => ErrorKind::Unavailable,
             StoreErrorKind::InvalidRequest => ErrorKind::Config,
-            _ => ErrorKind::Other,
+            StoreErrorKind::Other => ErrorKind::Other,
         }
     }
 }
@@ -144,30 +144,35 @@ impl SettingError {
     }
 
     /// Names the field the failure belongs to.
+    #[must_use]
     pub fn with_field(mut self, field: &'static str) -> Self {
         self.inner.field = Some(field);
         self
     }
 
     /// Names the variable the failure belongs to.
+    #[must_use]
     pub fn with_var(mut self, var: impl Into<String>) -> Self {
         self.inner.var = Some(var.into());
         self
     }
 
     /// Names the secret the failure belongs to.
+    #[must_use]
     pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
         self.inner.secret = Some(secret.into());
         self
     }
 
     /// Names the vault host the failure belongs to.
+    #[must_use]
     pub fn with_vault(mut self, vault: Option<String>) -> Self {
         self.inner.vault = vault;
         self
     }
 
     /// Attaches the underlying cause.
+    #[must_use]
     pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         self.inner.source = Some(source.into());
         self
@@ -296,7 +301,10 @@ impl fmt::Display for LoadError {
             many => {
                 write!(f, "failed to load {} settings:", many.len())?;
                 for failure in many {
-                    write!(f, "\n  - {failure}")?;
+                    // A failure's own list (the credential chain's steps)
+                    // nests under it.
+                    let text = failure.to_string().replace('\n', "\n    ");
+                    write!(f, "\n  - {text}")?;
                 }
                 Ok(())
             }
@@ -312,11 +320,7 @@ impl fmt::Debug for LoadError {
     }
 }
 
-impl StdError for LoadError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match self.failures.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        }
-    }
-}
+/// A `LoadError` is an aggregate: its failures are in
+/// [`failures`](LoadError::failures), and its text already holds each of
+/// them, so it names no single source.
+impl StdError for LoadError {}

@@ -4,13 +4,14 @@
 //! Applications use this crate through the `vault-settings` facade.
 
 pub mod credential;
+#[doc(hidden)]
 pub mod derive;
 pub mod env_file;
 pub mod error;
 pub mod keyvault;
 pub mod loader;
 pub mod reference;
-pub mod sources;
+mod sources;
 pub mod store;
 mod tls;
 
@@ -19,4 +20,4 @@ pub use keyvault::KeyVaultStore;
 pub use loader::Loader;
 pub use reference::SecretRef;
 pub use secrecy::{ExposeSecret, SecretString};
-pub use store::{SecretStore, SecretValue, StoreError, StoreErrorKind};
+pub use store::{SecretStore, SecretValue, StoreError, StoreErrorKind, StoredVersion};

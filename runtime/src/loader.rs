@@ -86,6 +86,7 @@ impl Loader {
     /// Reads this file instead of `./.env`. A file named here must exist:
     /// a mistyped path is an error, not an empty file (see
     /// [`optional_env_file`](Self::optional_env_file)).
+    #[must_use]
     pub fn env_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.env_file = Some(path.into());
         self.env_file_required = true;
@@ -93,6 +94,7 @@ impl Loader {
     }
 
     /// Reads this file instead of `./.env` when it exists.
+    #[must_use]
     pub fn optional_env_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.env_file = Some(path.into());
         self.env_file_required = false;
@@ -100,6 +102,7 @@ impl Loader {
     }
 
     /// Reads no `.env` file at all.
+    #[must_use]
     pub fn no_env_file(mut self) -> Self {
         self.env_file = None;
         self
@@ -107,12 +110,16 @@ impl Loader {
 
     /// Fails the load when the `.env` file does not exist (by default only a
     /// file named with [`env_file`](Self::env_file) must exist).
+    #[must_use]
     pub fn require_env_file(mut self, required: bool) -> Self {
         self.env_file_required = required;
         self
     }
 
-    /// Reads variables from `vars` instead of the process environment.
+    /// Reads variables from `vars` instead of the process environment. The
+    /// default credential chain reads the same map (so a test never touches
+    /// the process environment).
+    #[must_use]
     pub fn env_vars<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self
     where
         K: Into<String>,
@@ -128,12 +135,14 @@ impl Loader {
 
     /// Lets the `.env` file win over the environment (the default is the
     /// opposite, as in the dotenv tools and container platforms).
+    #[must_use]
     pub fn file_overrides_env(mut self, yes: bool) -> Self {
         self.file_overrides_env = yes;
         self
     }
 
     /// Uses this vault instead of the one `KEY_VAULT_URL` names.
+    #[must_use]
     pub fn vault_url(mut self, url: impl Into<String>) -> Self {
         self.vault_url = Some(url.into());
         self
@@ -141,18 +150,21 @@ impl Loader {
 
     /// Resolves references through `store` instead of building a Key Vault
     /// client. Full identifiers are passed to the store as they are.
+    #[must_use]
     pub fn store(mut self, store: Arc<dyn SecretStore>) -> Self {
         self.store = Some(store);
         self
     }
 
     /// Authenticates to Key Vault with `credential` instead of the default chain.
+    #[must_use]
     pub fn credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
         self.credential = Some(credential);
         self
     }
 
     /// Builds Key Vault clients with these options (transport, retries).
+    #[must_use]
     pub fn client_options(mut self, options: SecretClientOptions) -> Self {
         self.client_options = Some(options);
         self
@@ -160,18 +172,21 @@ impl Loader {
 
     /// Accepts full identifiers on `host`, which is not a Key Vault host of a
     /// known Azure cloud (an emulator, for instance).
+    #[must_use]
     pub fn allow_vault_host(mut self, host: impl Into<String>) -> Self {
         self.allowed_hosts.push(host.into().to_ascii_lowercase());
         self
     }
 
     /// Fetches at most `n` secrets at once (at least one).
+    #[must_use]
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
     }
 
     /// Fails fetches still unfinished after `deadline` with `Timeout`.
+    #[must_use]
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
@@ -179,14 +194,10 @@ impl Loader {
 
     /// Refuses plain values on `#[kv]` fields, so every secret must come from
     /// the vault.
+    #[must_use]
     pub fn require_references(mut self, yes: bool) -> Self {
         self.require_references = yes;
         self
-    }
-
-    /// The load deadline.
-    pub fn load_deadline(&self) -> Duration {
-        self.deadline
     }
 
     pub(crate) async fn resolve(
@@ -293,13 +304,11 @@ impl Loader {
         }
         let store = match self.secret_store(sources) {
             Ok(store) => store,
-            Err(failure) => {
+            Err(setup) => {
                 let wanted = std::mem::take(&mut plan.wanted);
                 for (reference, indexes) in wanted.into_values() {
                     for index in indexes {
-                        let failure =
-                            SettingError::new(failure.kind(), failure.detail().to_owned())
-                                .with_secret(reference.to_string());
+                        let failure = setup.failure(reference.to_string());
                         plan.fail(index, &fields[index], failure);
                     }
                 }
@@ -410,7 +419,7 @@ impl Loader {
         url::Url::parse(url.trim()).ok()
     }
 
-    fn secret_store(&self, sources: &Sources) -> Result<Arc<dyn SecretStore>, SettingError> {
+    fn secret_store(&self, sources: &Sources) -> Result<Arc<dyn SecretStore>, StoreSetupError> {
         if let Some(store) = &self.store {
             return Ok(store.clone());
         }
@@ -418,12 +427,7 @@ impl Loader {
             Some(url) => url.clone(),
             None => match sources.get(KEY_VAULT_URL) {
                 Some((url, _)) => url.to_string(),
-                None => {
-                    return Err(SettingError::new(
-                        ErrorKind::NoVault,
-                        "is a Key Vault reference but no vault is configured; set KEY_VAULT_URL to https://NAME.vault.azure.net",
-                    ));
-                }
+                None => return Err(StoreSetupError::NoVault),
             },
         };
         let mut built = self
@@ -448,14 +452,36 @@ impl Loader {
                 .fold(EnvVars::new(), |vars, (k, v)| vars.with(k, v));
             builder = builder.env_vars(vars);
         }
-        let store: Arc<dyn SecretStore> = Arc::new(builder.build().map_err(|err| {
-            SettingError::new(
-                ErrorKind::Config,
-                format!("cannot use KEY_VAULT_URL: {err}"),
-            )
-        })?);
+        let store: Arc<dyn SecretStore> = Arc::new(
+            builder
+                .build()
+                .map_err(|err| StoreSetupError::Failed(Arc::new(err)))?,
+        );
         *built = Some((url, store.clone()));
         Ok(store)
+    }
+}
+
+/// Why no store could be had for the references of a load.
+enum StoreSetupError {
+    /// No store was given and no vault URL is configured.
+    NoVault,
+    /// The Key Vault store (its URL or its credential) could not be set up.
+    Failed(Arc<StoreError>),
+}
+
+impl StoreSetupError {
+    /// The failure of one setting whose reference could not be fetched.
+    fn failure(&self, secret: String) -> SettingError {
+        match self {
+            StoreSetupError::NoVault => SettingError::new(
+                ErrorKind::NoVault,
+                "is a Key Vault reference but no vault is configured; set `KEY_VAULT_URL` to https://NAME.vault.azure.net",
+            )
+            .with_secret(secret),
+            StoreSetupError::Failed(error) => SettingError::from_store(error, secret, None)
+                .with_source(SharedStoreError(error.clone())),
+        }
     }
 }
 
@@ -510,13 +536,7 @@ impl FetchKey {
 
 impl Plan {
     fn fail(&mut self, index: usize, spec: &FieldSpec, failure: SettingError) {
-        let mut failure = failure.with_field(spec.field).with_var(spec.var);
-        if failure.secret().is_none()
-            && let Some(secret) = spec.secret
-        {
-            failure = failure.with_secret(secret);
-        }
-        self.failures.push((index, failure));
+        self.failures.push((index, spec.attach(failure)));
     }
 }
 

@@ -224,8 +224,7 @@ fn looks_like_a_name(name: &str) -> bool {
         })
 }
 
-/// Maps a variable name to the secret name write-back and `#[kv]` use by
-/// default: lower-cased, with `_` turned into `-` (`GITHUB_TOKEN` →
+/// Maps a variable name to the secret name `#[kv]` fields use by default: lower-cased, with `_` turned into `-` (`GITHUB_TOKEN` →
 /// `github-token`).
 pub fn secret_name_for_var(var: &str) -> String {
     var.to_ascii_lowercase().replace('_', "-")

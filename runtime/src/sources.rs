@@ -146,11 +146,6 @@ impl Sources {
             from_env().or_else(from_file)
         }
     }
-
-    /// The path of the `.env` file that was read, if one was.
-    pub fn file_path(&self) -> Option<&Path> {
-        self.file_path.as_deref()
-    }
 }
 
 impl fmt::Debug for Sources {

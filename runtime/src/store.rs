@@ -1,5 +1,5 @@
 //! The `SecretStore` abstraction: where resolved secrets come from and where
-//! write-back puts them.
+//! secrets are stored.
 
 use std::{error::Error as StdError, fmt, sync::Arc};
 
@@ -19,8 +19,15 @@ pub trait SecretStore: Send + Sync + fmt::Debug {
     async fn get(&self, reference: &SecretRef) -> Result<SecretValue, StoreError>;
 
     /// Stores `value` as a new version of the secret `name` and returns the
-    /// version that was created.
-    async fn set(&self, name: &str, value: &SecretString) -> Result<StoredVersion, StoreError>;
+    /// version that was created. Loading never calls it; a read-only store
+    /// can keep this default, which refuses.
+    async fn set(&self, name: &str, value: &SecretString) -> Result<StoredVersion, StoreError> {
+        let _ = value;
+        Err(StoreError::new(
+            StoreErrorKind::InvalidRequest,
+            format!("this store is read-only; `{name}` was not stored"),
+        ))
+    }
 }
 
 #[async_trait]
@@ -52,12 +59,14 @@ impl SecretValue {
     }
 
     /// Records the version the store returned.
+    #[must_use]
     pub fn with_version(mut self, version: Option<String>) -> Self {
         self.version = version;
         self
     }
 
     /// Records the secret's expiry time.
+    #[must_use]
     pub fn with_expires(mut self, expires: Option<OffsetDateTime>) -> Self {
         self.expires = expires;
         self
@@ -170,15 +179,15 @@ impl StoreErrorKind {
                 "grant the caller `get` on secrets (role Key Vault Secrets User, or an access policy)"
             }
             StoreErrorKind::Unauthenticated => {
-                "check the credential: run `az login`, or set AZURE_CLIENT_ID and its secret or certificate"
+                "check the credential: run `az login`, or set `AZURE_CLIENT_ID` and its secret or certificate"
             }
             StoreErrorKind::Throttled => "reduce the request rate or try again later",
-            StoreErrorKind::Network => "check KEY_VAULT_URL and the network path to the vault",
+            StoreErrorKind::Network => "check `KEY_VAULT_URL` and the network path to the vault",
             StoreErrorKind::Timeout => {
                 "check the network path to the vault, or raise the load deadline"
             }
             StoreErrorKind::Unavailable => "try again later; the client already retried",
-            StoreErrorKind::InvalidRequest => "check KEY_VAULT_URL and the reference",
+            StoreErrorKind::InvalidRequest => "check `KEY_VAULT_URL` and the reference",
             StoreErrorKind::Other => "see the cause below",
         }
     }
@@ -204,6 +213,7 @@ impl StoreError {
     }
 
     /// Attaches the underlying cause.
+    #[must_use]
     pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         self.source = Some(source.into());
         self

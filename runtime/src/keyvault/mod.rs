@@ -94,6 +94,7 @@ impl KeyVaultStore {
 
 impl KeyVaultStoreBuilder {
     /// Authenticates with `credential` instead of the default chain.
+    #[must_use]
     pub fn credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
         self.credential = Some(credential);
         self
@@ -101,6 +102,7 @@ impl KeyVaultStoreBuilder {
 
     /// Lets the default credential chain read `vars` instead of the process
     /// environment (it is not used when a credential is given).
+    #[must_use]
     pub fn env_vars(mut self, vars: EnvVars) -> Self {
         self.env_vars = Some(vars);
         self
@@ -108,6 +110,7 @@ impl KeyVaultStoreBuilder {
 
     /// Uses these client options (transport, retry policy, API version).
     /// Without a transport, the store builds one with bounded timeouts.
+    #[must_use]
     pub fn client_options(mut self, options: SecretClientOptions) -> Self {
         self.options = Some(options);
         self
@@ -150,7 +153,7 @@ impl KeyVaultStoreBuilder {
             None => default_credential(&options.client_options, self.env_vars).map_err(|err| {
                 StoreError::new(
                     StoreErrorKind::Unauthenticated,
-                    "cannot set up the default credential",
+                    format!("cannot set up the default credential: {err}"),
                 )
                 .with_source(err)
             })?,

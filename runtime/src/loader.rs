@@ -411,25 +411,25 @@ impl Loader {
         }
     }
 
-    fn default_vault_url(&self, sources: &Sources) -> Option<url::Url> {
-        let url = self
-            .vault_url
+    /// The application's vault as configured: `Loader::vault_url`, else
+    /// `KEY_VAULT_URL` from the sources.
+    fn configured_vault_url(&self, sources: &Sources) -> Option<String> {
+        self.vault_url
             .clone()
-            .or_else(|| sources.get(KEY_VAULT_URL).map(|(v, _)| v.to_string()))?;
-        url::Url::parse(url.trim()).ok()
+            .or_else(|| sources.get(KEY_VAULT_URL).map(|(v, _)| v.to_string()))
+    }
+
+    fn default_vault_url(&self, sources: &Sources) -> Option<url::Url> {
+        url::Url::parse(self.configured_vault_url(sources)?.trim()).ok()
     }
 
     fn secret_store(&self, sources: &Sources) -> Result<Arc<dyn SecretStore>, StoreSetupError> {
         if let Some(store) = &self.store {
             return Ok(store.clone());
         }
-        let url = match &self.vault_url {
-            Some(url) => url.clone(),
-            None => match sources.get(KEY_VAULT_URL) {
-                Some((url, _)) => url.to_string(),
-                None => return Err(StoreSetupError::NoVault),
-            },
-        };
+        let url = self
+            .configured_vault_url(sources)
+            .ok_or(StoreSetupError::NoVault)?;
         let mut built = self
             .built
             .lock()

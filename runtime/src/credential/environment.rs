@@ -13,7 +13,7 @@ use azure_identity::{
 use super::client_certificate::CertificateAssertion;
 use super::error::{StepReport, StepStatus, one_line};
 use super::kind::CredentialKind;
-use super::step::{EntraStep, PlannedStep, StepSettings, missing_vars};
+use super::step::{EntraStep, PlannedStep, StepSettings};
 
 const TENANT_ID: &str = "AZURE_TENANT_ID";
 const CLIENT_ID: &str = "AZURE_CLIENT_ID";
@@ -45,14 +45,8 @@ pub(crate) fn plan(settings: &StepSettings) -> PlannedStep {
         has_secret || has_certificate,
     );
     let (Some(tenant_id), Some(client_id), true) = configured else {
-        let reason =
-            missing_vars(vars, &[TENANT_ID, CLIENT_ID, credential_var]).unwrap_or_default();
-        return PlannedStep::skipped(StepReport::new(
-            KIND,
-            StepStatus::Skipped,
-            reason,
-            SETUP_HINT,
-        ));
+        let names = [TENANT_ID, CLIENT_ID, credential_var];
+        return PlannedStep::missing(KIND, vars, &names, SETUP_HINT);
     };
 
     let authority_host = match settings.authority_host(KIND) {

@@ -179,6 +179,17 @@ impl PlannedStep {
         }
     }
 
+    /// Plans a step skipped because some of `names` are not set, saying which.
+    pub(crate) fn missing(
+        kind: CredentialKind,
+        vars: &EnvVars,
+        names: &[&str],
+        hint: &str,
+    ) -> Self {
+        let reason = missing_vars(vars, names);
+        Self::skipped(StepReport::new(kind, StepStatus::Skipped, reason, hint))
+    }
+
     /// Plans a step whose configuration is present but unusable; reaching it ends the chain.
     pub(crate) fn misconfigured(report: StepReport) -> Self {
         Self::Settled {
@@ -189,16 +200,16 @@ impl PlannedStep {
 }
 
 /// Lists the names among `names` that are unset, joined for a message.
-pub(crate) fn missing_vars(vars: &EnvVars, names: &[&str]) -> Option<String> {
+fn missing_vars(vars: &EnvVars, names: &[&str]) -> String {
     let missing: Vec<&str> = names
         .iter()
         .copied()
         .filter(|name| vars.get(name).is_none())
         .collect();
     match missing.as_slice() {
-        [] => None,
-        [one] => Some(format!("{one} is not set")),
-        [init @ .., last] => Some(format!("{} and {last} are not set", init.join(", "))),
+        [] => String::new(),
+        [one] => format!("{one} is not set"),
+        [init @ .., last] => format!("{} and {last} are not set", init.join(", ")),
     }
 }
 

@@ -9,7 +9,7 @@ use azure_identity::{
 
 use super::error::{StepReport, StepStatus, one_line};
 use super::kind::CredentialKind;
-use super::step::{EntraStep, PlannedStep, StepSettings, missing_vars};
+use super::step::{EntraStep, PlannedStep, StepSettings};
 
 const TENANT_ID: &str = "AZURE_TENANT_ID";
 const CLIENT_ID: &str = "AZURE_CLIENT_ID";
@@ -30,13 +30,8 @@ pub(crate) fn plan(settings: &StepSettings) -> PlannedStep {
         vars.get(CLIENT_ID),
         vars.get(TENANT_ID),
     ) else {
-        let reason = missing_vars(vars, &[TOKEN_FILE, CLIENT_ID, TENANT_ID]).unwrap_or_default();
-        return PlannedStep::skipped(StepReport::new(
-            KIND,
-            StepStatus::Skipped,
-            reason,
-            SETUP_HINT,
-        ));
+        let names = [TOKEN_FILE, CLIENT_ID, TENANT_ID];
+        return PlannedStep::missing(KIND, vars, &names, SETUP_HINT);
     };
 
     let authority_host = match settings.authority_host(KIND) {
